@@ -31,7 +31,7 @@ export { XComArg, isXComArg } from './sdk/xcom-arg.js';
 export { param } from './sdk/params.js';
 export type { ParamSpec, ParamOptions, ParamType } from './sdk/params.js';
 export {
-  getContext, getVariable, getConnection, mask,
+  getContext, getVariable, getConnection, mask, onTaskEnd,
 } from './sdk/context.js';
 export type {
   TaskContext, TaskLogger, TaskServices, XComPullOptions, DagRunInfo, TaskInstanceInfo, GetVariableOptions, TaskConnection,

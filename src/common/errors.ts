@@ -41,6 +41,12 @@ export const ERROR_CODES = {
   UPDRAFT_ERR_CONNECTION_FAILED: 'A connection test (`updraft connections test`) could not reach or log in to the service the connection names.',
   UPDRAFT_ERR_VARIABLE_NOT_FOUND: 'No variable with that key is defined and no default was given.',
   UPDRAFT_ERR_SHUTDOWN: 'The process is shutting down; the attempt was interrupted.',
+  UPDRAFT_ERR_SQL: 'A SQL statement sent through a hook or operator failed; the message names the statement and the database error.',
+  UPDRAFT_ERR_S3_NOT_FOUND: 'An S3 bucket or key that an operation needs does not exist.',
+  UPDRAFT_ERR_S3_KEY_EXISTS: 'An S3 key already exists and replace is false (nothing was written).',
+  UPDRAFT_ERR_S3: 'An S3 request failed (access denied, unreachable endpoint, bad bucket name, server error).',
+  UPDRAFT_ERR_EMAIL: 'An email could not be sent (SMTP connection, authentication or recipient refused).',
+  UPDRAFT_ERR_REMOTE_LOG: 'A task log could not be uploaded to or read from the remote log folder ([logging] remote_base_log_folder).',
   UPDRAFT_ERR_INTERNAL: 'A bug in Updraft: please report it with the stack trace (--verbose).',
 } as const;
 

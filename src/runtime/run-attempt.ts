@@ -7,7 +7,7 @@ import type { TerminalOutcome, Workload } from '../core/ports/execution-protocol
 import { SecretMasker } from '../logs/secret-masker.js';
 import { TaskLogWriter } from '../logs/task-log-writer.js';
 import type { BaseOperator } from '../sdk/base-operator.js';
-import { runWithContext, type TaskContext } from '../sdk/context.js';
+import { runWithContext, takeTaskEndCallbacks, type TaskContext } from '../sdk/context.js';
 import type { Dag } from '../sdk/dag.js';
 import { serializeTaskError, type AttemptChannel } from './attempt-channel.js';
 import { buildTaskContext, channelServices, taskLogger } from './build-context.js';
@@ -157,6 +157,7 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
     return mapTaskError(options.signal.aborted ? abortReason(options.signal) : error, writer, masker);
   } finally {
     applied.restore();
+    await runTaskEndCallbacks(ctx, writer);
   }
 
   // 5. Result.
@@ -183,6 +184,27 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
     }
   }
   return outcome;
+}
+
+const TASK_END_CALLBACK_TIMEOUT_MS = 10_000;
+
+/** Runs what the task registered with onTaskEnd (closing hooks' connections); never throws. */
+async function runTaskEndCallbacks(ctx: TaskContext, writer: TaskLogWriter): Promise<void> {
+  for (const fn of takeTaskEndCallbacks(ctx)) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(fn),
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`it did not finish within ${TASK_END_CALLBACK_TIMEOUT_MS / 1000} s`)), TASK_END_CALLBACK_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      writer.log('updraft', 'warn', `A task-end callback failed (the task's outcome stands): ${toError(error).message}`);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
 }
 
 async function renderFields(task: BaseOperator<unknown>, at: { dag: Dag; ctx: TaskContext; fileloc: string }): Promise<Map<string, unknown>> {

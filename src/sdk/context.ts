@@ -172,6 +172,30 @@ export function mask(value: string): void {
   getContext().services.mask(value);
 }
 
+const endCallbacks = new WeakMap<TaskContext, (() => unknown)[]>();
+
+/**
+ * Runs `fn` when the running task ends, whether it succeeded or failed, before the attempt is
+ * reported (hooks close their connections this way). Callbacks run in reverse order of
+ * registration; one that throws or hangs (10 s) is logged and does not change the outcome.
+ * Outside a running task it does nothing and returns false: the caller must clean up itself.
+ */
+export function onTaskEnd(fn: () => unknown): boolean {
+  const ctx = storage.getStore();
+  if (ctx === undefined) return false;
+  const list = endCallbacks.get(ctx);
+  if (list === undefined) endCallbacks.set(ctx, [fn]);
+  else list.push(fn);
+  return true;
+}
+
+/** @internal Used by the runtime: takes the callbacks registered with onTaskEnd for this context. */
+export function takeTaskEndCallbacks(ctx: TaskContext): (() => unknown)[] {
+  const list = endCallbacks.get(ctx) ?? [];
+  endCallbacks.delete(ctx);
+  return list.reverse();
+}
+
 /** @internal Used by the runtime to run a task body with its context. */
 export function runWithContext<T>(ctx: TaskContext, fn: () => T): T {
   return storage.run(ctx, fn);
