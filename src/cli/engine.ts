@@ -60,6 +60,7 @@ export async function buildEngine(ctx: CliContext, options: EngineOptions): Prom
   });
   const scheduler = new Scheduler({
     store, executor, api, logger: logger.child('scheduler'), baseLogFolder: config.logging.base_log_folder,
+    smtp: { connId: config.smtp.smtp_conn_id, mailFrom: config.smtp.smtp_mail_from },
     createScheduledRuns: options.createScheduledRuns,
     maxTisPerQuery: config.scheduler.max_tis_per_query, safetyNetMs: config.scheduler.safety_net_interval,
     heartbeatMs: config.scheduler.heartbeat_interval, taskHeartbeatTimeoutMs: config.scheduler.task_heartbeat_timeout,

@@ -15,6 +15,7 @@ import { loadDagModule } from './dag-loader.js';
 import { captureProcessOutput } from './output-capture.js';
 import { resolveAttemptParams } from './attempt-params.js';
 import { checkDagVersion } from './dag-version.js';
+import { sendAttemptEmail, withSmtpDefaults } from './failure-email.js';
 import { applyRenderedFields } from './task-fields.js';
 import { TemplateRenderer } from './templates.js';
 
@@ -61,7 +62,7 @@ export async function runAttempt(workload: Workload, channel: AttemptChannel, op
   const restoreOutput = options.captureProcessOutput ? captureProcessOutput(writer) : null;
   let outcome: TerminalOutcome;
   try {
-    outcome = await attempt(workload, channel, { options, state: { writer, masker, startedAt } });
+    outcome = await withSmtpDefaults(workload, () => attempt(workload, channel, { options, state: { writer, masker, startedAt } }));
   } catch (error) {
     // attempt() maps every failure itself; reaching here is a bug in the runtime.
     outcome = failure(new UpdraftError('UPDRAFT_ERR_INTERNAL', `the task runtime failed: ${toError(error).message}`, { cause: error }), true, masker);
@@ -71,6 +72,7 @@ export async function runAttempt(workload: Workload, channel: AttemptChannel, op
   }
   const durationMs = elapsed();
   logEnd(writer, workload, { outcome, durationMs });
+  await sendAttemptEmail(workload, { outcome, channel, writer, masker });
   await writer.close();
   return { outcome, durationMs };
 }

@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   api: ExecutionApi;
   logger: Logger;
   baseLogFolder: string;
+  /** [smtp] settings passed to task processes in each Workload (email defaults, failure/retry emails). */
+  smtp?: { connId: string; mailFrom: string };
   clock?: Clock;
   schedulerId?: string;
   /** Create runs from timetables (false for backfill and `dags test`, which only drive their own runs). */
@@ -479,7 +481,7 @@ export class Scheduler {
 
   private submit(ti: TaskInstance, run: DagRun, compiled: CompiledSpec): void {
     const attemptId = `${ti.dagId}/${ti.runId}/${ti.taskId}/${ti.tryNumber}/${++this.attemptCounter}`;
-    const workload = buildWorkload(ti, { run, compiled, baseLogFolder: this.config.baseLogFolder });
+    const workload = buildWorkload(ti, { run, compiled, baseLogFolder: this.config.baseLogFolder, smtp: this.config.smtp });
     const isReschedule = workload.isReschedule;
     this.afterCommit.push(() => {
       this.inflight.set(attemptId, {

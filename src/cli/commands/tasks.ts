@@ -66,6 +66,7 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
         logicalDate: logicalDate.toISOString(), dataIntervalStart: interval.start.toISOString(), dataIntervalEnd: interval.end.toISOString(),
         runType: 'manual', conf: { ...(existing?.conf ?? {}), ...conf }, logPath: join(tmp, 'attempt=1.log'),
         executionTimeoutMs: task.executionTimeoutMs, firstAttemptAt: null, isReschedule: false, prevLogicalDate: null,
+        smtp: { connId: ctx.config.smtp.smtp_conn_id, mailFrom: ctx.config.smtp.smtp_mail_from },
       };
       // XComs pushed by the tested task stay in memory; pulls fall back to what real runs stored.
       const xcoms = new Map<string, string>();
@@ -152,7 +153,7 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
           },
           onHeartbeat: () => undefined,
           onFinished: resolve,
-        }, api).then(() => executor.submit(`cli/${run.runId}/${taskId}/${claimed.tryNumber}`, buildWorkload(claimed, { run, compiled, baseLogFolder: ctx.config.logging.base_log_folder })));
+        }, api).then(() => executor.submit(`cli/${run.runId}/${taskId}/${claimed.tryNumber}`, buildWorkload(claimed, { run, compiled, baseLogFolder: ctx.config.logging.base_log_folder, smtp: { connId: ctx.config.smtp.smtp_conn_id, mailFrom: ctx.config.smtp.smtp_mail_from } })));
       });
       await executor.stop(0);
       const updated = await applyAttemptResult({

@@ -30,6 +30,8 @@ export interface Workload {
   isReschedule: boolean;
   /** Previous successful run's logical date etc. for templates (prev_ds). */
   prevLogicalDate: string | null;
+  /** [smtp] settings of the scheduler's config, for EmailOperator defaults and failure/retry emails (absent: worker env, then defaults). */
+  smtp?: { connId: string; mailFrom: string };
 }
 
 export type TerminalOutcome =
