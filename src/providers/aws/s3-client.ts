@@ -97,6 +97,20 @@ export function createS3Client(connection: AwsConnectionFields, overrides: Parti
   });
 }
 
+/**
+ * The bucket an aws connection names for hooks called without one (Airflow's provide_bucket_name):
+ * extra service_config.s3.bucket_name, else extra bucket_name; undefined when neither is set.
+ */
+export function defaultBucketOf(connection: AwsConnectionFields): string | undefined {
+  const extras = extrasOf(connection);
+  const config = extras.service_config;
+  const s3Config = config !== null && typeof config === 'object' ? (config as Record<string, unknown>).s3 : undefined;
+  const fromService = s3Config !== null && typeof s3Config === 'object'
+    ? optionalString(s3Config as Record<string, unknown>, 'bucket_name', connection.connId)
+    : undefined;
+  return fromService ?? optionalString(extras, 'bucket_name', connection.connId);
+}
+
 /** A parsed S3 location. */
 export interface S3Location {
   bucket: string;
