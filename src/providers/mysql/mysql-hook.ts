@@ -13,8 +13,8 @@ export interface MySqlHookOptions extends DbApiHookOptions {
 /**
  * A MySQL / MariaDB hook over mysql2's promise pool (Airflow's MySqlHook). BIGINT and DECIMAL come
  * back as strings (exact), DATE as 'YYYY-MM-DD', DATETIME and TIMESTAMP as Date (UTC), JSON columns
- * as parsed values on MySQL (MariaDB stores JSON as text: strings). Statements with parameters run
- * as server-side prepared statements.
+ * as parsed values (on MariaDB 10.5+ too, through its extended column metadata). Statements with
+ * parameters run as server-side prepared statements.
  */
 export class MySqlHook extends DbApiHook<mysql.PoolConnection> {
   readonly dialect = mysqlDialect;

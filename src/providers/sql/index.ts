@@ -13,3 +13,6 @@ export {
   type SqlFieldKind, type SqlHandler, type SqlParameters, type SqlResult, type SqlRowStream, type TestConnectionResult,
 } from './types.js';
 export { splitSqlStatements } from './sql-lexer.js';
+export { SqlOperator, type SqlOperatorOptions, type SqlQueryOptions } from './sql-operator.js';
+export { SqlSensor, type SqlSensorOptions } from './sql-sensor.js';
+export type { SqlOption, SqlSource } from './sql-source.js';

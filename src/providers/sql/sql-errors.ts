@@ -47,7 +47,7 @@ export function sqlError(error: unknown, at: { database: string; statement: stri
   if (typeof fields.position === 'string') details.position = Number(fields.position);
   let text: string;
   if (at.statement === null) {
-    text = `${at.database}: ${message}${tags.length > 0 ? ` (${tags.join(', ')})` : ''}`;
+    text = `could not connect to ${at.database}: ${message}${tags.length > 0 ? ` (${tags.join(', ')})` : ''}`;
   } else {
     const statement = truncateStatement(at.statement);
     details.statement = statement;
