@@ -38,6 +38,19 @@ describe('MySqlHook', { skip: 'skip' in service ? service.skip : false }, () => 
     assert.deepEqual(await hook.getFirst('SELECT big FROM typed WHERE big = ?', ['9007199254740993']), ['9007199254740993']);
   });
 
+  test('insertRows takes the stream of iterRows: a table copied with constant memory, upserted on a second pass', async () => {
+    await hook.run(['CREATE TABLE src (id BIGINT PRIMARY KEY, name VARCHAR(50)) CHARACTER SET utf8mb4',
+      'CREATE TABLE dst (id BIGINT PRIMARY KEY, name VARCHAR(50)) CHARACTER SET utf8mb4'], { autocommit: true });
+    await hook.insertRows('src', Array.from({ length: 3000 }, (_, i) => ({ id: i + 1, name: `이름${i + 1}` })));
+    const target = new MySqlHook({ connection });
+    assert.equal(await target.insertRows('dst', hook.iterRows('SELECT id, name FROM src ORDER BY id', { batchSize: 700 }), { commitEvery: 1000 }), 3000);
+    await hook.run("UPDATE src SET name = 'changed' WHERE id = 7");
+    assert.equal(await target.insertRows('dst', hook.iterRows('SELECT id, name FROM src WHERE id <= 10'), { replace: true }), 10);
+    await target.close();
+    assert.deepEqual(await hook.getRecords('SELECT COUNT(*), MAX(name) FROM dst'), [['3000', '이름999']]);
+    assert.deepEqual(await hook.getFirst('SELECT name FROM dst WHERE id = 7'), ['changed']);
+  });
+
   test('getConn gives a pooled mysql2 connection; close() ends the pool', async () => {
     const own = new MySqlHook({ connection });
     const conn = await own.getConn();
