@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '../common/logger.js';
 import type { Executor } from '../core/ports/executor.js';
-import type { AttemptResult } from '../core/ports/execution-protocol.js';
+import { UpdraftError } from '../common/errors.js';
+import type { AttemptResult, RemoteLogSettings } from '../core/ports/execution-protocol.js';
 import type { DagRun, MetadataStore, TaskInstance } from '../core/ports/metadata-store.js';
 import { LocalExecutor } from '../executors/local/local-executor.js';
 import { InProcessExecutor } from '../executors/in-process/in-process-executor.js';
@@ -30,6 +31,21 @@ export interface Engine {
 }
 
 /** Composition root: wires store, executor, execution API and scheduler from the configuration. */
+/**
+ * The remote logging settings task processes get, from [logging]; nothing when remote_logging is
+ * off. A remote folder that is not s3:// is a config error (exit 2) before anything runs.
+ */
+export function remoteLogOption(config: CliContext['config']): { remoteLog?: RemoteLogSettings } {
+  const logging = config.logging;
+  if (!logging.remote_logging) return {};
+  const baseFolder = logging.remote_base_log_folder.trim();
+  if (!/^s3[an]?:\/\/[^/]+/i.test(baseFolder)) {
+    throw new UpdraftError('UPDRAFT_ERR_CONFIG',
+      `[logging] remote_logging is true but remote_base_log_folder is ${JSON.stringify(baseFolder)}; set it to an S3 location like s3://my-bucket/logs (UPDRAFT__LOGGING__REMOTE_BASE_LOG_FOLDER)`);
+  }
+  return { remoteLog: { baseFolder, connId: logging.remote_log_conn_id, deleteLocal: logging.delete_local_logs } };
+}
+
 export async function buildEngine(ctx: CliContext, options: EngineOptions): Promise<Engine> {
   const config = ctx.config;
   // Before the executor: settles the key (PostgreSQL without one is refused here, at start) and
@@ -61,6 +77,7 @@ export async function buildEngine(ctx: CliContext, options: EngineOptions): Prom
   const scheduler = new Scheduler({
     store, executor, api, logger: logger.child('scheduler'), baseLogFolder: config.logging.base_log_folder,
     smtp: { connId: config.smtp.smtp_conn_id, mailFrom: config.smtp.smtp_mail_from },
+    ...remoteLogOption(config),
     createScheduledRuns: options.createScheduledRuns,
     maxTisPerQuery: config.scheduler.max_tis_per_query, safetyNetMs: config.scheduler.safety_net_interval,
     heartbeatMs: config.scheduler.heartbeat_interval, taskHeartbeatTimeoutMs: config.scheduler.task_heartbeat_timeout,

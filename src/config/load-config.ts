@@ -20,7 +20,7 @@ export interface UpdraftConfig {
     dag_dir_list_interval: number; heartbeat_interval: number; task_heartbeat_timeout: number; worker_heartbeat_interval: number;
     safety_net_interval: number; shutdown_grace_period: number; max_tis_per_query: number;
   };
-  logging: { base_log_folder: string; logging_level: 'debug' | 'info' | 'warn' | 'error'; remote_logging: boolean; remote_log_conn_id: string; remote_base_log_folder: string };
+  logging: { base_log_folder: string; logging_level: 'debug' | 'info' | 'warn' | 'error'; remote_logging: boolean; remote_log_conn_id: string; remote_base_log_folder: string; delete_local_logs: boolean };
   secrets: { backends: string[]; encryption_key: string; file_path: string };
   smtp: { smtp_conn_id: string; smtp_mail_from: string };
   webserver: { host: string; port: number };

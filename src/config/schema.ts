@@ -49,7 +49,8 @@ export const CONFIG_SCHEMA: Record<Section, Record<string, KeySpec>> = {
     logging_level: { type: 'enum', default: 'info', allowed: ['debug', 'info', 'warn', 'error'], description: 'Level of the scheduler\'s own log lines.' },
     remote_logging: { type: 'boolean', default: false, description: 'Ship task logs to remote_base_log_folder (S3).' },
     remote_log_conn_id: { type: 'string', default: 'aws_default', description: 'Connection used for remote logging.' },
-    remote_base_log_folder: { type: 'string', default: '', description: 'Remote log location, e.g. s3://bucket/logs.' },
+    remote_base_log_folder: { type: 'string', default: '', description: 'Remote log location, e.g. s3://bucket/logs: each attempt\'s log goes to the same relative path under it, uploaded every few seconds while the task runs and completely when it ends.' },
+    delete_local_logs: { type: 'boolean', default: false, description: 'With remote logging, delete an attempt\'s local log once it has been uploaded completely (a failed upload keeps it).' },
   },
   secrets: {
     backends: { type: 'list', default: ['env', 'metastore'], description: 'Where connections and variables are looked up, in order: env (UPDRAFT_CONN_<ID>, UPDRAFT_VAR_<KEY>), metastore (the metadata database), file (file_path). A task reads its own environment first when env comes first.' },

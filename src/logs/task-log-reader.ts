@@ -41,17 +41,49 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** Bytes of a log from an offset on: the local file or a remote copy. */
+export interface LogByteSource {
+  /** Bytes from `offset` (at most `max`); null when the log does not exist (yet). */
+  read(offset: number, max: number): Promise<Buffer | null>;
+}
+
+/** The local log file as a byte source. */
+export function fileLogSource(path: string): LogByteSource {
+  return {
+    async read(offset, max) {
+      let handle;
+      try {
+        handle = await open(path, 'r');
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+      try {
+        const chunk = Buffer.alloc(max);
+        const { bytesRead } = await handle.read(chunk, 0, max, offset);
+        return chunk.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
 /**
  * `tail -f` for a task log: emits every line from the start of the file, then new lines as they are
  * appended, until the attempt has finished and the file is drained (a last read after isFinished()
  * turns true, so lines written just before the end are not lost), or until the signal aborts.
  * A file that does not exist yet is waited for. A last line without a newline is emitted at the end.
  */
-export async function followTaskLog(path: string, options: FollowTaskLogOptions): Promise<void> {
+export function followTaskLog(path: string, options: FollowTaskLogOptions): Promise<void> {
+  return followLog(fileLogSource(path), options);
+}
+
+/** followTaskLog over any byte source (a remote log is polled the same way). */
+export async function followLog(source: LogByteSource, options: FollowTaskLogOptions): Promise<void> {
   const pollMs = options.pollMs ?? 200;
   const { signal } = options;
   const decoder = new StringDecoder('utf8');
-  const chunk = Buffer.alloc(64 * 1024);
   let offset = 0;
   let partial = '';
 
@@ -64,25 +96,14 @@ export async function followTaskLog(path: string, options: FollowTaskLogOptions)
 
   /** Reads everything appended since the last read; returns whether anything was read. */
   const drain = async (): Promise<boolean> => {
-    let handle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
     let readAny = false;
-    try {
-      for (;;) {
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-        readAny = true;
-        emit(decoder.write(chunk.subarray(0, bytesRead)));
-        if (signal?.aborted === true) break;
-      }
-    } finally {
-      await handle.close();
+    for (;;) {
+      const bytes = await source.read(offset, 64 * 1024);
+      if (bytes === null || bytes.length === 0) break;
+      offset += bytes.length;
+      readAny = true;
+      emit(decoder.write(bytes));
+      if (signal?.aborted === true) break;
     }
     return readAny;
   };

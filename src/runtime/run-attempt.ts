@@ -13,6 +13,7 @@ import { serializeTaskError, type AttemptChannel } from './attempt-channel.js';
 import { buildTaskContext, channelServices, taskLogger } from './build-context.js';
 import { loadDagModule } from './dag-loader.js';
 import { captureProcessOutput } from './output-capture.js';
+import { startRemoteLog } from './remote-log.js';
 import { resolveAttemptParams } from './attempt-params.js';
 import { checkDagVersion } from './dag-version.js';
 import { sendAttemptEmail, withSmtpDefaults } from './failure-email.js';
@@ -59,6 +60,7 @@ export async function runAttempt(workload: Workload, channel: AttemptChannel, op
     return { outcome, durationMs: elapsed() };
   }
 
+  const remoteLog = await startRemoteLog(workload, { writer, services: channelServices(channel, masker) });
   const restoreOutput = options.captureProcessOutput ? captureProcessOutput(writer) : null;
   let outcome: TerminalOutcome;
   try {
@@ -74,6 +76,7 @@ export async function runAttempt(workload: Workload, channel: AttemptChannel, op
   logEnd(writer, workload, { outcome, durationMs });
   await sendAttemptEmail(workload, { outcome, channel, writer, masker });
   await writer.close();
+  await remoteLog?.finish();
   return { outcome, durationMs };
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { Clock } from '../core/ports/clock.js';
 import { systemClock } from '../core/ports/clock.js';
 import type { ExecutionApi, Executor } from '../core/ports/executor.js';
-import type { AttemptResult, Workload } from '../core/ports/execution-protocol.js';
+import type { AttemptResult, RemoteLogSettings, Workload } from '../core/ports/execution-protocol.js';
 import type { DagRecord, DagRun, MetadataStore, TaskInstance } from '../core/ports/metadata-store.js';
 import type { TaskState } from '../core/states.js';
 import { taskLogPath } from '../logs/log-paths.js';
@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   baseLogFolder: string;
   /** [smtp] settings passed to task processes in each Workload (email defaults, failure/retry emails). */
   smtp?: { connId: string; mailFrom: string };
+  /** [logging] remote logging settings passed to task processes (absent: logs stay local). */
+  remoteLog?: RemoteLogSettings;
   clock?: Clock;
   schedulerId?: string;
   /** Create runs from timetables (false for backfill and `dags test`, which only drive their own runs). */
@@ -481,7 +483,7 @@ export class Scheduler {
 
   private submit(ti: TaskInstance, run: DagRun, compiled: CompiledSpec): void {
     const attemptId = `${ti.dagId}/${ti.runId}/${ti.taskId}/${ti.tryNumber}/${++this.attemptCounter}`;
-    const workload = buildWorkload(ti, { run, compiled, baseLogFolder: this.config.baseLogFolder, smtp: this.config.smtp });
+    const workload = buildWorkload(ti, { run, compiled, baseLogFolder: this.config.baseLogFolder, smtp: this.config.smtp, remoteLog: this.config.remoteLog });
     const isReschedule = workload.isReschedule;
     this.afterCommit.push(() => {
       this.inflight.set(attemptId, {

@@ -4,7 +4,7 @@ import { taskLogPath } from '../logs/log-paths.js';
 import type { CompiledSpec } from './spec-cache.js';
 
 /** Everything a task process needs for one attempt of `ti` (it never reads the database). */
-export function buildWorkload(ti: TaskInstance, at: { run: DagRun; compiled: CompiledSpec; baseLogFolder: string; smtp?: Workload['smtp'] }): Workload {
+export function buildWorkload(ti: TaskInstance, at: { run: DagRun; compiled: CompiledSpec; baseLogFolder: string; smtp?: Workload['smtp']; remoteLog?: Workload['remoteLog'] }): Workload {
   const { run, compiled, baseLogFolder } = at;
   const task = compiled.tasks.get(ti.taskId);
   return {
@@ -16,5 +16,6 @@ export function buildWorkload(ti: TaskInstance, at: { run: DagRun; compiled: Com
     executionTimeoutMs: task?.executionTimeoutMs ?? null, firstAttemptAt: ti.firstAttemptAt?.toISOString() ?? null,
     isReschedule: ti.firstAttemptAt !== null, prevLogicalDate: null,
     ...(at.smtp === undefined ? {} : { smtp: at.smtp }),
+    ...(at.remoteLog === undefined ? {} : { remoteLog: at.remoteLog }),
   };
 }

@@ -8,8 +8,8 @@ import { formatDuration } from '../../common/duration.js';
 import type { ExecutionRequest, Workload } from '../../core/ports/execution-protocol.js';
 import { evaluateTriggerRule, summarizeUpstream } from '../../core/trigger-rules.js';
 import { timetableFor } from '../../core/timetable/timetable.js';
-import { taskLogPath } from '../../logs/log-paths.js';
-import { followTaskLog, readTaskLog } from '../../logs/task-log-reader.js';
+import { taskLogPath, taskLogRelativePath } from '../../logs/log-paths.js';
+import { fileLogSource, followLog, readTaskLog } from '../../logs/task-log-reader.js';
 import { runAttempt } from '../../runtime/run-attempt.js';
 import { clearTaskInstances, markTaskInstances, requireDag, requireDateArg, requireRun } from '../../scheduler/operations.js';
 import { compileSpec } from '../../scheduler/spec-cache.js';
@@ -18,7 +18,8 @@ import { createExecutionApi } from '../../scheduler/execution-api.js';
 import { applyAttemptResult } from '../../scheduler/apply-result.js';
 import { LocalExecutor } from '../../executors/local/local-executor.js';
 import { CHILD_EXEC_ARGV, WORKER_ENTRY, type CliContext } from '../context.js';
-import { refreshDags } from '../engine.js';
+import { refreshDags, remoteLogOption } from '../engine.js';
+import { openRemoteLog } from '../remote-logs.js';
 import { ExitCode } from '../exit-code.js';
 import { executionLookups } from '../lookups.js';
 import { parseJsonOption, parseOutputFormat, printRows } from '../output.js';
@@ -153,7 +154,7 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
           },
           onHeartbeat: () => undefined,
           onFinished: resolve,
-        }, api).then(() => executor.submit(`cli/${run.runId}/${taskId}/${claimed.tryNumber}`, buildWorkload(claimed, { run, compiled, baseLogFolder: ctx.config.logging.base_log_folder, smtp: { connId: ctx.config.smtp.smtp_conn_id, mailFrom: ctx.config.smtp.smtp_mail_from } })));
+        }, api).then(() => executor.submit(`cli/${run.runId}/${taskId}/${claimed.tryNumber}`, buildWorkload(claimed, { run, compiled, baseLogFolder: ctx.config.logging.base_log_folder, smtp: { connId: ctx.config.smtp.smtp_conn_id, mailFrom: ctx.config.smtp.smtp_mail_from }, ...remoteLogOption(ctx.config) })));
       });
       await executor.stop(0);
       const updated = await applyAttemptResult({
@@ -230,23 +231,34 @@ export function registerTasksCommands(program: Command, ctx: CliContext): void {
           ? `task ${taskId} of run ${run.runId} has not run yet (state ${ti.state})`
           : `task ${taskId} of run ${run.runId} has attempts 1 to ${ti.tryNumber}; --try ${tryNumber} does not exist`);
       }
-      const path = taskLogPath(ctx.config.logging.base_log_folder, { dagId, runId: run.runId, taskId, tryNumber });
-      if (opts.follow === true) {
-        const abort = new AbortController();
-        process.once('SIGINT', () => abort.abort());
-        await followTaskLog(path, {
-          signal: abort.signal,
-          onLine: (line) => ctx.stdout.write(`${line}\n`),
-          isFinished: async () => {
-            const now = await store.getTaskInstance({ dagId, runId: run.runId, taskId });
-            return now === null || now.tryNumber !== tryNumber || (now.state !== 'running' && now.state !== 'queued');
-          },
-        });
-        return;
+      const key = { dagId, runId: run.runId, taskId, tryNumber };
+      const path = taskLogPath(ctx.config.logging.base_log_folder, key);
+      // The local file when this machine has it; otherwise the remote copy (remote logging).
+      const remote = existsSync(path) ? null : await openRemoteLog(ctx, taskLogRelativePath(key));
+      try {
+        if (opts.follow === true) {
+          const abort = new AbortController();
+          process.once('SIGINT', () => abort.abort());
+          await followLog(remote === null ? fileLogSource(path) : remote.source, {
+            signal: abort.signal,
+            onLine: (line) => ctx.stdout.write(`${line}\n`),
+            isFinished: async () => {
+              const now = await store.getTaskInstance({ dagId, runId: run.runId, taskId });
+              return now === null || now.tryNumber !== tryNumber || (now.state !== 'running' && now.state !== 'queued');
+            },
+            ...(remote === null ? {} : { pollMs: 1000 }),
+          });
+          return;
+        }
+        const text = remote === null ? await readTaskLog(path) : (await remote.source.read(0, Number.MAX_SAFE_INTEGER))?.toString('utf8') ?? null;
+        if (text === null) {
+          throw new UpdraftError('UPDRAFT_ERR_INVALID_ARGUMENT',
+            `no log for attempt ${tryNumber} of ${taskId} in run ${run.runId} (looked at ${path}${remote === null ? '' : ` and ${remote.location}`})`);
+        }
+        ctx.stdout.write(text);
+      } finally {
+        remote?.close();
       }
-      const text = existsSync(path) ? await readTaskLog(path) : null;
-      if (text === null) throw new UpdraftError('UPDRAFT_ERR_INVALID_ARGUMENT', `no log for attempt ${tryNumber} of ${taskId} in run ${run.runId} (looked at ${path})`);
-      ctx.stdout.write(text);
     });
 }
 

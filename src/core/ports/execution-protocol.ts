@@ -32,6 +32,17 @@ export interface Workload {
   prevLogicalDate: string | null;
   /** [smtp] settings of the scheduler's config, for EmailOperator defaults and failure/retry emails (absent: worker env, then defaults). */
   smtp?: { connId: string; mailFrom: string };
+  /** [logging] remote logging: ship this attempt's log to <baseFolder>/<the log's relative path> while it runs. */
+  remoteLog?: RemoteLogSettings;
+}
+
+export interface RemoteLogSettings {
+  /** e.g. s3://bucket/logs */
+  baseFolder: string;
+  /** The connection of the remote store ([logging] remote_log_conn_id). */
+  connId: string;
+  /** [logging] delete_local_logs: remove the local file once it is uploaded. */
+  deleteLocal: boolean;
 }
 
 export type TerminalOutcome =

@@ -1,0 +1,87 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * Parses PostgreSQL's COPY … TO STDOUT text format into rows of cells (a string, or null for \N).
+ * Rows end with a newline; a newline inside a value is always escaped, so a raw 0x0A only ever ends
+ * a row and a chunk can be cut at its last newline without splitting a UTF-8 character.
+ * Object mode: each chunk pushed is an array of rows (batching keeps per-row stream overhead out).
+ */
+export class CopyTextParser extends Transform {
+  #rest: Buffer | null = null;
+  readonly #columns: number;
+
+  constructor(columns: number) {
+    super({ readableObjectMode: true, readableHighWaterMark: 4 });
+    this.#columns = columns;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      this.#rest = this.#rest === null ? chunk : Buffer.concat([this.#rest, chunk]);
+      callback();
+      return;
+    }
+    const head = this.#rest === null ? chunk.subarray(0, last) : Buffer.concat([this.#rest, chunk.subarray(0, last)]);
+    this.#rest = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
+    try {
+      callback(null, this.#parse(head.toString('utf8')));
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#rest !== null && this.#rest.length > 0) {
+      callback(new Error(`COPY output ended in the middle of a row (${this.#rest.length} bytes without a newline)`));
+      return;
+    }
+    callback();
+  }
+
+  /** Splits complete rows with indexOf (no per-row arrays): cells land in one flat array. */
+  #parse(text: string): RowBatch {
+    const width = this.#columns;
+    if (width === 0) return { cells: [], rows: text.split('\n').length, width };
+    const cells: (string | null)[] = [];
+    let rows = 0;
+    let pos = 0;
+    const end = text.length;
+    while (pos <= end) {
+      let lineEnd = text.indexOf('\n', pos);
+      if (lineEnd === -1) lineEnd = end;
+      for (let c = 0; c < width; c++) {
+        let stop = lineEnd;
+        if (c < width - 1) {
+          stop = text.indexOf('\t', pos);
+          if (stop === -1 || stop > lineEnd) throw new Error(`COPY output row has ${c + 1} fields, expected ${width}`);
+        }
+        const value = text.slice(pos, stop);
+        cells.push(value === '\\N' ? null : value.includes('\\') ? unescapeCopyText(value) : value);
+        pos = stop + 1;
+      }
+      rows++;
+    }
+    return { cells, rows, width };
+  }
+}
+
+/** Rows of one batch, row-major in one flat array: cell (r, c) is cells[r * width + c]. */
+export interface RowBatch {
+  cells: (string | null)[];
+  rows: number;
+  width: number;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** Undoes COPY text escaping: \\ \b \f \n \r \t \v, \NNN (octal) and \xHH (hex). */
+export function unescapeCopyText(value: string): string {
+  return value.replace(/\\([0-7]{1,3}|x[0-9a-fA-F]{1,2}|.)/g, (_match, code: string) => {
+    const simple = SIMPLE_ESCAPES[code];
+    if (simple !== undefined) return simple;
+    if (/^[0-7]+$/.test(code)) return String.fromCharCode(parseInt(code, 8));
+    if (code[0] === 'x' && code.length > 1) return String.fromCharCode(parseInt(code.slice(1), 16));
+    return code;
+  });
+}
