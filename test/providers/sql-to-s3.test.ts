@@ -83,7 +83,13 @@ describe('SQL → S3 export', { skip }, () => {
          E'tab\\there, newline\\nhere, "quotes", back\\\\slash, comma,'),
         (2, 'Oldboy', NULL, NULL, NULL, NULL, NULL, 'NaN', NULL, NULL, NULL, false, NULL),
         (3, '올드보이 2', '2003-11-21 00:00:00+00', '2003-11-21 00:00:00', '2003-11-21', 0.5, -1, -0.25, '[]', '\\x', '{}', NULL, '');
-      CREATE TABLE numbers AS SELECT g AS n, 'row ' || g AS label FROM generate_series(1, 2500) g;`);
+      CREATE TABLE numbers AS SELECT g AS n, 'row ' || g AS label FROM generate_series(1, 2500) g;
+      CREATE TABLE nasty (id int, t text, j json, jb jsonb, ts timestamptz, n numeric, f float8, b bytea, "Ключ ""q""" text);
+      INSERT INTO nasty VALUES
+        (1, E'ctl\\001\\002 vt\\013 bs\\\\ q" nl\\n cr\\r tab\\t bsp\\b ff\\f 한글 \u2028 end', E'{"a":\\n 1,\\r\\n "b": "x\\\\"y"}',
+         E'{"k": "v\\\\\\\\w \\\\"q\\\\" \\\\n", "한": [1, 2.50, null]}', 'infinity', 'NaN', 'Infinity', '\\x00ff', 'x'),
+        (2, '', '[]', '{}', '-infinity', '-1.5e-3', '-Infinity', NULL, NULL),
+        (3, NULL, NULL, NULL, '2024-02-29 23:59:59.999999+00', '123456789012345678901234567890.123456789', 1e300, '\\x', 'y');`);
     await pgClient.end();
     myDb = await myService.createDatabase('export');
     myConn = connFromUrl('my_conn', myDb.url, 'mysql');
@@ -234,6 +240,32 @@ describe('SQL → S3 export', { skip }, () => {
     assert.equal(typeof first.released, 'string');
     assert.match(first.released as string, /^2019-05-30 \d\d:05:07$/);
     assert.deepEqual(JSON.parse(lines[1]!), { id: 2, meta: null, price: null, released: null, title: 'Oldboy' });
+  });
+
+  test('the byte path (one JSON lines file) and the row path (split files) write identical bytes', async () => {
+    const make = (split: boolean) => () => new SqlToS3Operator({
+      taskId: 'same', sqlConnId: 'pg_conn', query: 'SELECT * FROM nasty ORDER BY id', s3Bucket: BUCKET,
+      s3Key: split ? 'same/rows.jsonl' : 'same/bytes.jsonl', ...(split ? { maxRowsPerFile: 100 } : {}),
+    });
+    const bytes = await runExport(make(false));
+    const rows = await runExport(make(true));
+    assert.deepEqual(bytes.keys, ['same/bytes.jsonl']);
+    assert.deepEqual(rows.keys, ['same/rows_00000.jsonl']);
+    const a = (await body('same/bytes.jsonl')).toString('utf8');
+    assert.equal(a, (await body('same/rows_00000.jsonl')).toString('utf8'));
+    const parsed = a.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(parsed.length, 3);
+    assert.equal(parsed[0]!.t, 'ctl\u0001\u0002 vt\u000b bs\\ q" nl\n cr\r tab\t bsp\b ff\f 한글 \u2028 end');
+    assert.deepEqual(parsed[0]!.j, { a: 1, b: 'x"y' });
+    assert.deepEqual(parsed[0]!.jb, { k: 'v\\w "q" \n', 한: [1, 2.5, null] });
+    assert.equal(parsed[0]!.ts, 'infinity');
+    assert.equal(parsed[0]!.n, 'NaN');
+    assert.equal(parsed[0]!.f, null);
+    assert.equal(parsed[0]!.b, Buffer.from([0, 255]).toString('base64'));
+    assert.equal(parsed[0]!['Ключ "q"'], 'x');
+    assert.equal(parsed[1]!.n, -0.0015);
+    assert.equal(parsed[2]!.ts, '2024-02-29 23:59:59');
+    assert.ok(a.includes('"n":123456789012345678901234567890.123456789'));
   });
 
   test('bad options are clear errors when the DAG is defined', () => {

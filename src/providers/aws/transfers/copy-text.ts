@@ -73,6 +73,35 @@ export interface RowBatch {
   width: number;
 }
 
+/** Re-chunks COPY output at row boundaries: every Buffer it emits holds whole rows, newlines included. */
+export class CopyRowChunker extends Transform {
+  #rest: Buffer | null = null;
+
+  constructor() {
+    super({ readableObjectMode: true, readableHighWaterMark: 4 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      this.#rest = this.#rest === null ? chunk : Buffer.concat([this.#rest, chunk]);
+      callback();
+      return;
+    }
+    const head = this.#rest === null ? chunk.subarray(0, last + 1) : Buffer.concat([this.#rest, chunk.subarray(0, last + 1)]);
+    this.#rest = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
+    callback(null, head);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#rest !== null && this.#rest.length > 0) {
+      callback(new Error(`COPY output ended in the middle of a row (${this.#rest.length} bytes without a newline)`));
+      return;
+    }
+    callback();
+  }
+}
+
 const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
 
 /** Undoes COPY text escaping: \\ \b \f \n \r \t \v, \NNN (octal) and \xHH (hex). */

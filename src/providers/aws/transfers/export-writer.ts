@@ -3,6 +3,7 @@ import type { TaskLogger } from '../../../sdk/context.js';
 import type { ExportColumn } from './column-kinds.js';
 import type { RowBatch } from './copy-text.js';
 import { contentType, type ResolvedExportSettings } from './export-options.js';
+import { JsonLinesByteEncoder } from './jsonl-bytes.js';
 import { ParquetPartEncoder } from './parquet-writer.js';
 import type { PartNaming } from './part-keys.js';
 import { csvEncoder, jsonLinesEncoder, type RowEncoder } from './row-encoders.js';
@@ -33,6 +34,35 @@ interface OpenPart {
  * row, or one row group for parquet). At least one file is always written, so an empty result
  * replaces an earlier run's file with an empty one (a header only, for CSV).
  */
+/** Raw COPY bytes → JSON lines in one file (no splitting): the fast path of PostgreSQL exports. */
+export async function writeRawJsonLines(
+  source: { columns: ExportColumn[]; chunks: AsyncIterable<Buffer> },
+  target: ExportTarget,
+  options: { settings: ResolvedExportSettings; log: TaskLogger },
+): Promise<ExportedFile[]> {
+  const { settings, log } = options;
+  const encoder = new JsonLinesByteEncoder(source.columns, settings);
+  const writer = new S3PartWriter({
+    client: target.client, bucket: target.bucket, key: target.naming.key(0),
+    contentType: contentType(settings.fileFormat, settings.compression), gzip: settings.compression === 'gzip',
+    partSize: settings.partSize, queueSize: 4,
+  });
+  try {
+    for await (const chunk of source.chunks) {
+      const { bytes, rows } = encoder.encode(chunk);
+      writer.rows += rows;
+      // The encoder reuses its buffer: hand the stream a copy.
+      await writer.write(Buffer.from(bytes));
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  log.info(`Wrote s3://${target.bucket}/${writer.key}: ${writer.rows} rows, ${writer.bytes} bytes${settings.compression === 'gzip' ? ' before gzip' : ''}`);
+  return [{ key: writer.key, rows: writer.rows, bytes: writer.bytes }];
+}
+
 export async function writeExport(
   source: { columns: ExportColumn[]; batches: AsyncIterable<RowBatch> },
   target: ExportTarget,

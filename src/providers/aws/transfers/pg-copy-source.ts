@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { UpdraftError } from '../../../common/errors.js';
 import { pgColumnKind, type ExportColumn } from './column-kinds.js';
-import { CopyTextParser } from './copy-text.js';
+import { CopyRowChunker, CopyTextParser } from './copy-text.js';
 import type { RowBatch } from './copy-text.js';
 
 /**
@@ -15,12 +15,14 @@ import type { RowBatch } from './copy-text.js';
  */
 export interface PgCopySource {
   columns: ExportColumn[];
-  /** Batches of rows; consume it fully or destroy it. */
-  batches: AsyncIterable<RowBatch>;
+  /** Batches of rows; consume it fully or destroy it. Absent in raw mode. */
+  batches?: AsyncIterable<RowBatch>;
+  /** Raw mode: COPY's text bytes, each chunk whole rows (for JsonLinesByteEncoder). */
+  chunks?: AsyncIterable<Buffer>;
 }
 
 /** COPY cannot take bind parameters: callers with `parameters` use a cursor instead. */
-export async function openPgCopySource(client: pg.ClientBase, query: string, options: { timeZone: string }): Promise<PgCopySource> {
+export async function openPgCopySource(client: pg.ClientBase, query: string, options: { timeZone: string; raw?: boolean }): Promise<PgCopySource> {
   const sql = stripTrailingSemicolons(query);
   await run(client, `SET TIME ZONE ${quoteLiteral(options.timeZone)}`, 'set the export time zone');
   await run(client, "SET bytea_output = 'hex'", 'set bytea_output');
@@ -44,10 +46,12 @@ export async function openPgCopySource(client: pg.ClientBase, query: string, opt
   }
   const copySql = `COPY (SELECT ${selects.join(', ') || '*'} FROM (${sql}\n) AS updraft_export) TO STDOUT`;
   const copy = client.query(copyTo(copySql)) as unknown as Readable;
-  const parser = new CopyTextParser(columns.length);
+  const parser = options.raw === true ? new CopyRowChunker() : new CopyTextParser(columns.length);
   copy.on('error', (error: Error) => parser.destroy(sqlError(error, 'run the export COPY', copySql)));
   copy.pipe(parser);
-  return { columns, batches: parser as AsyncIterable<RowBatch> };
+  return options.raw === true
+    ? { columns, chunks: parser as AsyncIterable<Buffer> }
+    : { columns, batches: parser as AsyncIterable<RowBatch> };
 }
 
 async function run(client: pg.ClientBase, sql: string, what: string): Promise<pg.QueryResult> {

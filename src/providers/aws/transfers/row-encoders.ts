@@ -76,7 +76,7 @@ function jsonCellEncoder(kind: ExportColumn['kind'], options: EncodeOptions): (c
       return (cell) => (cell === 't' || cell === 'true' || cell === '1' ? 'true' : 'false');
     case 'json':
       // json (not jsonb) keeps its text as stored, which may span lines: one object per line needs one line.
-      return (cell) => (cell.includes('\n') || cell.includes('\r') ? cell.replace(/[\r\n]+/g, ' ') : cell);
+      return (cell) => (cell.includes('\n') || cell.includes('\r') ? cell.replace(/[\r\n]/g, ' ') : cell);
     case 'bytes':
       return (cell) => `"${bytesToBase64(cell)}"`;
     case 'timestamp':

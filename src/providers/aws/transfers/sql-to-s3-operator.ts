@@ -11,7 +11,8 @@ import { createS3Client, isS3Url, parseS3Url } from '../s3-client.js';
 import type { ColumnKind, ExportColumn } from './column-kinds.js';
 import type { RowBatch } from './copy-text.js';
 import { resolveExportSettings, type ExportSettingsInput, type ResolvedExportSettings } from './export-options.js';
-import { writeExport, type ExportedFile } from './export-writer.js';
+import { writeExport, writeRawJsonLines, type ExportedFile } from './export-writer.js';
+import { canEncodeBytes } from './jsonl-bytes.js';
 import { partNaming } from './part-keys.js';
 import { openPgCopySource } from './pg-copy-source.js';
 import { deleteKeys, keyExists, listKeys } from './s3-part-writer.js';
@@ -126,8 +127,12 @@ export class SqlToS3Operator extends BaseOperator<SqlToS3Result> {
       if (usesCopy) {
         const pgClient = await hook.getConn() as pg.PoolClient;
         try {
-          const source = await openPgCopySource(pgClient, query, { timeZone: settings.timeZone });
-          files = await writeExport(source, { client, bucket, naming }, { settings, log: ctx.log });
+          // JSON lines in one file take the byte path; other formats and split exports parse rows.
+          const raw = settings.fileFormat === 'jsonl' && !split && canEncodeBytes(settings);
+          const source = await openPgCopySource(pgClient, query, { timeZone: settings.timeZone, raw });
+          files = source.chunks !== undefined
+            ? await writeRawJsonLines({ columns: source.columns, chunks: source.chunks }, { client, bucket, naming }, { settings, log: ctx.log })
+            : await writeExport({ columns: source.columns, batches: source.batches! }, { client, bucket, naming }, { settings, log: ctx.log });
           await pgClient.query('RESET ALL');
           pgClient.release();
         } catch (error) {
