@@ -27,8 +27,10 @@ type CellWriter = (input: Buffer, start: number, end: number) => void;
 
 /**
  * Copies input[start, end) to out at o and returns the new offset. Cells are short: a byte loop
- * beats Buffer.copy's native call below a few dozen bytes.
+ * beats Buffer.copy's native call below a few dozen bytes. Positional on purpose: it runs per cell,
+ * millions of times per export, where an options object would be an allocation per call.
  */
+// eslint-disable-next-line max-params
 function put(out: Buffer, o: number, input: Uint8Array, start: number, end: number): number {
   if (end - start > 48) return o + (input as Buffer).copy(out, o, start, end);
   for (let i = start; i < end; i++) out[o++] = input[i]!;
