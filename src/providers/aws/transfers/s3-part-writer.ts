@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { PassThrough, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { UpdraftError } from '../../../common/errors.js';
+import { toS3Error } from '../s3-errors.js';
 
 /**
  * One file of an export being streamed to S3: bytes written here go through gzip (optionally) into
@@ -26,12 +26,14 @@ export class S3PartWriter {
   bytes = 0;
   rows = 0;
   readonly key: string;
+  readonly #bucket: string;
   readonly #input: Writable;
   readonly #upload: Upload;
   readonly #done: Promise<unknown>;
 
   constructor(options: PartUploadOptions) {
     this.key = options.key;
+    this.#bucket = options.bucket;
     const body = new PassThrough({ highWaterMark: 1 << 20 });
     this.#input = options.gzip ? createGzip({ level: 6 }) : body;
     if (options.gzip) this.#input.pipe(body);
@@ -58,7 +60,11 @@ export class S3PartWriter {
   /** Ends the file and waits until S3 has it. */
   async close(): Promise<void> {
     this.#input.end();
-    await this.#done;
+    try {
+      await this.#done;
+    } catch (error) {
+      throw toS3Error(error, { operation: 'Upload', bucket: this.#bucket, key: this.key });
+    }
   }
 
   /** Abandons the upload (its parts are discarded). */
@@ -70,57 +76,4 @@ export class S3PartWriter {
     }
     this.#input.destroy();
   }
-}
-
-export async function keyExists(client: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) return false;
-    throw s3Error(error, `check s3://${bucket}/${key}`);
-  }
-}
-
-/** Every key under a prefix (all pages). */
-export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    let page;
-    try {
-      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    } catch (error) {
-      throw s3Error(error, `list s3://${bucket}/${prefix}`);
-    }
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys;
-}
-
-export async function deleteKeys(client: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 1000) {
-    const chunk = keys.slice(i, i + 1000);
-    let result;
-    try {
-      result = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
-    } catch (error) {
-      throw s3Error(error, `delete ${chunk.length} keys in s3://${bucket}`);
-    }
-    if ((result.Errors ?? []).length > 0) {
-      throw new UpdraftError('UPDRAFT_ERR_S3', `S3 refused to delete ${(result.Errors ?? []).map((e) => `${e.Key} (${e.Code})`).join(', ')} in bucket ${bucket}`);
-    }
-  }
-}
-
-export function s3Error(error: unknown, what: string): UpdraftError {
-  const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e.Code ?? e.name ?? 'Error';
-  const status = e.$metadata?.httpStatusCode;
-  const notFound = status === 404 || code === 'NoSuchBucket' || code === 'NoSuchKey' || code === 'NotFound';
-  return new UpdraftError(notFound ? 'UPDRAFT_ERR_S3_NOT_FOUND' : 'UPDRAFT_ERR_S3',
-    `could not ${what}: ${code}${status === undefined ? '' : ` (HTTP ${status})`}${e.message !== undefined && e.message !== code ? `: ${e.message}` : ''}`,
-    { cause: error });
 }

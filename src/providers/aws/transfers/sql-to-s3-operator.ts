@@ -7,7 +7,8 @@ import { describe as describeValue, isPlainObject } from '../../../sdk/naming.js
 import { resolveTemplateFunctions, type Templated } from '../../../sdk/templated.js';
 import { getSqlHook, sqlHookKind, type SqlHook } from '../../sql/hooks.js';
 import type { SqlField, SqlFieldKind, SqlParameters } from '../../sql/types.js';
-import { createS3Client, isS3Url, parseS3Url } from '../s3-client.js';
+import { isS3Url, parseS3Url } from '../s3-client.js';
+import { S3Hook } from '../s3-hook.js';
 import type { ColumnKind, ExportColumn } from './column-kinds.js';
 import type { RowBatch } from './copy-text.js';
 import { resolveExportSettings, type ExportSettingsInput, type ResolvedExportSettings } from './export-options.js';
@@ -15,7 +16,6 @@ import { writeExport, writeRawJsonLines, type ExportedFile } from './export-writ
 import { canEncodeBytes } from './jsonl-bytes.js';
 import { partNaming } from './part-keys.js';
 import { openPgCopySource } from './pg-copy-source.js';
-import { deleteKeys, keyExists, listKeys } from './s3-part-writer.js';
 import { inferColumns, valuesToBatch } from './value-rows.js';
 
 export interface SqlToS3OperatorOptions extends BaseOperatorOptions, ExportSettingsInput {
@@ -105,14 +105,15 @@ export class SqlToS3Operator extends BaseOperator<SqlToS3Result> {
     const split = settings.maxRowsPerFile > 0 || settings.maxBytesPerFile > 0;
     const naming = partNaming(key, split);
 
-    const client = createS3Client(await getConnection(this.awsConnId));
+    const s3 = new S3Hook({ awsConnId: this.awsConnId });
+    const client = await s3.getClient();
     const sqlConnection = await getConnection(sqlConnId);
     const hook = await getSqlHook(sqlConnection, this.sqlHookParams.database === undefined ? {} : { database: this.sqlHookParams.database });
     try {
       // 1. Nothing is read before we know the target may be written.
       const earlier = split || key.includes('{part}')
-        ? (await listKeys(client, bucket, naming.prefix)).filter((k) => naming.partOf(k) !== null)
-        : (await keyExists(client, bucket, key)) ? [key] : [];
+        ? (await s3.listKeys(bucket, { prefix: naming.prefix })).filter((k) => naming.partOf(k) !== null)
+        : (await s3.checkForKey(key, bucket)) ? [key] : [];
       if (!settings.replace && earlier.length > 0) {
         throw new UpdraftError('UPDRAFT_ERR_S3_KEY_EXISTS',
           `s3://${bucket}/${earlier[0]} already exists${earlier.length > 1 ? ` (and ${earlier.length - 1} more part(s))` : ''} and replace is false; nothing was exported. Delete it, or set replace: true to overwrite`,
@@ -152,13 +153,13 @@ export class SqlToS3Operator extends BaseOperator<SqlToS3Result> {
       const written = new Set(files.map((f) => f.key));
       const stale = earlier.filter((k) => !written.has(k));
       if (stale.length > 0) {
-        await deleteKeys(client, bucket, stale);
+        await s3.deleteObjects(bucket, stale);
         ctx.log.info(`Deleted ${stale.length} part(s) left by an earlier run: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`);
       }
       return { bucket, keys: files.map((f) => f.key), rowCount, files, fileFormat: settings.fileFormat };
     } finally {
       await hook.close();
-      client.destroy();
+      s3.close();
     }
   }
 
