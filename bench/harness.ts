@@ -6,7 +6,7 @@ export interface Target {
   bound: number;
 }
 
-export type Unit = 'ms' | 's' | 'tasks/s' | 'queries/s' | '% CPU' | 'MB' | 'statements';
+export type Unit = 'ms' | 's' | 'tasks/s' | 'rows/s' | 'queries/s' | '% CPU' | 'MB' | 'statements';
 
 export interface MetricDef {
   key: string;

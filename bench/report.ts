@@ -45,6 +45,8 @@ export function formatValue(value: number, unit: Unit): string {
       return `${fixed(value, 2)} s`;
     case 'tasks/s':
       return `${fixed(value, abs < 10 ? 1 : 0)} tasks/s`;
+    case 'rows/s':
+      return `${fixed(value, 0)} rows/s`;
     case 'queries/s':
       return `${fixed(value, 2)} queries/s`;
     case '% CPU':

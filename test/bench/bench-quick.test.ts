@@ -43,10 +43,18 @@ test('npm run bench -- --quick --only chain,parse completes and prints the resul
   for (const row of peerRows) assert.match(row, /\| \d[\d,.]*× \|/, `no ratio in ${row}`);
 });
 
-test('npm run bench -- --only export says why it is skipped and exits 0', { timeout: 60_000 }, async () => {
-  const result = await runBench(['--quick', '--only', 'export'], 50_000);
-  assert.equal(result.code, 0, result.stderr.slice(-2000));
-  assert.match(result.stdout, /skipped: needs PostgresToS3Operator \(providers issue\)/);
+test('npm run bench -- --quick --only export exports to S3 and prints rows/s, the ratio to psql \\copy and the peak RSS', { timeout: 120_000 }, async (t) => {
+  const result = await runBench(['--quick', '--only', 'export'], 110_000);
+  assert.equal(result.code, 0, `exit ${result.code ?? result.signal}\n--- stderr ---\n${result.stderr.slice(-4000)}`);
+  assert.match(result.stdout, /^### export — Postgres → S3 export, 50,000 rows/m);
+  if (/^skipped: PostgreSQL not available/m.test(result.stdout)) return t.skip('PostgreSQL not available');
+  assert.match(result.stdout, /^\| Updraft \| PostgresToS3Operator, JSON lines.*\| 50,000 rows \| [\d,]+ rows\/s \|/m);
+  assert.match(result.stdout, /^\| Updraft \| PostgresToS3Operator, JSON lines.*\| peak RSS \| [\d,.]+ MB \|.*\| ≤ 150 MB: (met|\*\*missed\*\*) \|$/m);
+  assert.match(result.stdout, /^\| Updraft \| PostgresToS3Operator, CSV.*\| 50,000 rows \| [\d,]+ rows\/s \|/m);
+  // The reference of the target: psql \copy, with the ratio Updraft/psql and the verdict.
+  assert.match(result.stdout, /^\| psql [^|]*\| \\copy .*\| 50,000 rows \| [\d,]+ rows\/s \|.*\| [\d.]+× \| ≥ 0\.80×: (met|\*\*missed\*\*) \|$/m);
+  // The aws CLI pipeline runs when /usr/bin/aws exists, and is otherwise left out with the reason.
+  assert.match(result.stdout, /^\| psql \\\| aws-cli\/|left out: \S+ is not installed/m);
 });
 
 test('npm run bench rejects an unknown workload with exit 2', { timeout: 60_000 }, async () => {
