@@ -19,6 +19,7 @@ export interface ResolvedExportSettings {
   batchSize: number;
   rowGroupSize: number;
   partSize: number;
+  uploadConcurrency: number;
 }
 
 export interface ExportSettingsInput {
@@ -33,6 +34,7 @@ export interface ExportSettingsInput {
   batchSize?: number | undefined;
   rowGroupSize?: number | undefined;
   partSize?: number | undefined;
+  uploadConcurrency?: number | undefined;
 }
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -75,6 +77,7 @@ export function resolveExportSettings(input: ExportSettingsInput, what: string):
     batchSize: count(input.batchSize, 'batchSize', [5000, 1]),
     rowGroupSize: count(input.rowGroupSize, 'rowGroupSize', [100_000, 1]),
     partSize: count(input.partSize, 'partSize', [8 * 1024 * 1024, MIN_PART_SIZE]),
+    uploadConcurrency: count(input.uploadConcurrency, 'uploadConcurrency', [2, 1]),
   };
 }
 

@@ -45,14 +45,13 @@ export async function writeRawJsonLines(
   const writer = new S3PartWriter({
     client: target.client, bucket: target.bucket, key: target.naming.key(0),
     contentType: contentType(settings.fileFormat, settings.compression), gzip: settings.compression === 'gzip',
-    partSize: settings.partSize, queueSize: 4,
+    partSize: settings.partSize, queueSize: settings.uploadConcurrency,
   });
   try {
     for await (const chunk of source.chunks) {
       const { bytes, rows } = encoder.encode(chunk);
       writer.rows += rows;
-      // The encoder reuses its buffer: hand the stream a copy.
-      await writer.write(Buffer.from(bytes));
+      await writer.write(bytes);
     }
     await writer.close();
   } catch (error) {
@@ -84,7 +83,7 @@ export async function writeExport(
       contentType: contentType(settings.fileFormat, settings.compression),
       gzip: settings.compression === 'gzip',
       partSize: settings.partSize,
-      queueSize: 4,
+      queueSize: settings.uploadConcurrency,
     });
     const opened: OpenPart = { writer, parquet: null };
     if (encoder === null) opened.parquet = new ParquetPartEncoder(columns, writer, Math.min(settings.rowGroupSize, settings.maxRowsPerFile || Infinity));

@@ -44,7 +44,7 @@ export class JsonLinesByteEncoder {
   readonly #writers: CellWriter[];
   readonly #starts: Int32Array;
   readonly #ends: Int32Array;
-  #out: Buffer = Buffer.allocUnsafe(1 << 20);
+  #out: Buffer = Buffer.alloc(0);
   #o = 0;
 
   constructor(columns: readonly ExportColumn[], options: EncodeOptions) {
@@ -58,10 +58,13 @@ export class JsonLinesByteEncoder {
     this.#ends = new Int32Array(this.#width);
   }
 
-  /** Encodes complete rows (input ends right after a newline). Returns the JSON lines and the row count. */
+  /**
+   * Encodes complete rows (input ends right after a newline). Returns the JSON lines and the row
+   * count; the bytes are a fresh buffer the caller may keep (it goes to the upload without a copy).
+   */
   encode(input: Buffer): { bytes: Buffer; rows: number } {
     this.#o = 0;
-    this.#ensure(input.length + (input.length >> 1) + 1024);
+    this.#out = Buffer.allocUnsafe(input.length + (input.length >> 1) + 1024);
     const width = this.#width;
     let rows = 0;
     let pos = 0;

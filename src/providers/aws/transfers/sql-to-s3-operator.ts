@@ -47,6 +47,7 @@ export interface SqlToS3Result {
 const OWN_OPTIONS = [
   'query', 'sqlConnId', 'parameters', 'sqlHookParams', 's3Bucket', 's3Key', 'awsConnId', 'fileFormat', 'compression',
   'maxRowsPerFile', 'maxBytesPerFile', 'replace', 'timestampFormat', 'timeZone', 'numericAs', 'batchSize', 'rowGroupSize', 'partSize',
+  'uploadConcurrency',
 ];
 
 /**
