@@ -268,6 +268,25 @@ describe('SQL → S3 export', { skip }, () => {
     assert.ok(a.includes('"n":123456789012345678901234567890.123456789'));
   });
 
+  test('an export larger than one part goes up as a multipart upload, gzipped or not, intact', async () => {
+    // 5 MiB parts; ~9 MB of JSON lines → 2 parts plain, 1 part (a single PUT) gzipped.
+    const query = "SELECT g AS n, repeat('데이터', 20) AS payload FROM generate_series(1, 60000) g";
+    const plain = await runExport(() => new SqlToS3Operator({
+      taskId: 'big', sqlConnId: 'pg_conn', query, s3Bucket: BUCKET, s3Key: 'big/plain.jsonl', partSize: 5 * 1024 * 1024,
+    }));
+    assert.ok(plain.files[0]!.bytes > 5 * 1024 * 1024, `bigger than one part: ${plain.files[0]!.bytes}`);
+    const zipped = await runExport(() => new SqlToS3Operator({
+      taskId: 'big', sqlConnId: 'pg_conn', query, s3Bucket: BUCKET, s3Key: 'big/zipped.jsonl.gz', partSize: 5 * 1024 * 1024, compression: 'gzip',
+    }));
+    const a = await body('big/plain.jsonl');
+    assert.equal(a.length, plain.files[0]!.bytes);
+    assert.ok(gunzipSync(await body('big/zipped.jsonl.gz')).equals(a), 'gzip of the same bytes');
+    assert.equal(zipped.rowCount, 60000);
+    const lines = a.toString('utf8').trim().split('\n');
+    assert.equal(lines.length, 60000);
+    assert.deepEqual(JSON.parse(lines[59999]!), { n: 60000, payload: '데이터'.repeat(20) });
+  });
+
   test('bad options are clear errors when the DAG is defined', () => {
     const define = (options: Record<string, unknown>): void => {
       dag({ dagId: 'bad_export', schedule: null }, () => {
