@@ -10,6 +10,7 @@ import { DagProcessor, type ProcessSummary } from '../scheduler/dag-processor/da
 import { createExecutionApi } from '../scheduler/execution-api.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { CHILD_EXEC_ARGV, PARSE_ENTRY, WORKER_ENTRY, type CliContext } from './context.js';
+import { ExecutorAlerts } from './executor-alerts.js';
 import { executionLookups } from './lookups.js';
 
 export interface EngineOptions {
@@ -28,6 +29,8 @@ export interface Engine {
   scheduler: Scheduler;
   executor: Executor;
   logger: Logger;
+  /** Emails for attempts that died or were killed outside their process; drain() before exiting. */
+  alerts: ExecutorAlerts;
 }
 
 /** Composition root: wires store, executor, execution API and scheduler from the configuration. */
@@ -74,9 +77,12 @@ export async function buildEngine(ctx: CliContext, options: EngineOptions): Prom
     store, maxXcomSize: config.core.max_xcom_size,
     ...executionLookups(secrets.chain),
   });
+  const smtp = { connId: config.smtp.smtp_conn_id, mailFrom: config.smtp.smtp_mail_from };
+  const alerts = new ExecutorAlerts({ store, secrets, smtp, executor: options.executor, logger: logger.child('alerts') });
+  const onTaskFinished = options.onTaskFinished;
   const scheduler = new Scheduler({
     store, executor, api, logger: logger.child('scheduler'), baseLogFolder: config.logging.base_log_folder,
-    smtp: { connId: config.smtp.smtp_conn_id, mailFrom: config.smtp.smtp_mail_from },
+    smtp,
     ...remoteLogOption(config),
     createScheduledRuns: options.createScheduledRuns,
     maxTisPerQuery: config.scheduler.max_tis_per_query, safetyNetMs: config.scheduler.safety_net_interval,
@@ -84,9 +90,12 @@ export async function buildEngine(ctx: CliContext, options: EngineOptions): Prom
     shutdownGraceMs: config.scheduler.shutdown_grace_period,
     ...(options.runFilter === undefined ? {} : { runFilter: options.runFilter }),
     ...(options.onRunFinished === undefined ? {} : { onRunFinished: options.onRunFinished }),
-    ...(options.onTaskFinished === undefined ? {} : { onTaskFinished: options.onTaskFinished }),
+    onTaskFinished: (ti, result) => {
+      alerts.onTaskFinished(ti, result);
+      onTaskFinished?.(ti, result);
+    },
   });
-  return { store, scheduler, executor, logger };
+  return { store, scheduler, executor, logger, alerts };
 }
 
 export function buildDagProcessor(ctx: CliContext, store: MetadataStore, logger: Logger = ctx.logger('dag-processor')): DagProcessor {

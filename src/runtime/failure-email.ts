@@ -14,8 +14,9 @@ import { loadDagModule } from './dag-loader.js';
 
 /**
  * Failure and retry emails (Airflow's email_on_failure / email_on_retry), sent by the task process
- * itself once an attempt has ended, as Airflow's task runner does. The scheduler sends none: an
- * attempt whose worker died or was killed (local executor timeout) ends without this code running.
+ * itself once an attempt has ended, as Airflow's task runner does. An attempt whose worker died or
+ * was killed (local executor timeout) ends without this code running: the scheduler's process sends
+ * those (src/cli/executor-alerts.ts).
  */
 
 type Failed = Extract<TerminalOutcome, { state: 'failed' }>;

@@ -266,6 +266,7 @@ async function driveRuns(ctx: CliContext, options: DriveOptions): Promise<DagRun
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await engine.scheduler.stop(0);
+    await engine.alerts.drain();
   }
 }
 

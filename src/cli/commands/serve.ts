@@ -67,6 +67,7 @@ async function serve(ctx: CliContext): Promise<void> {
         wake?.close();
         await processor.stop();
         await engine.scheduler.stop(config.scheduler.shutdown_grace_period);
+        await engine.alerts.drain();
         engine.logger.info('stopped');
         resolveStop();
       })();
