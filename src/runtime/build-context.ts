@@ -201,6 +201,7 @@ export function buildTaskContext(options: BuildContextOptions): TaskContext {
     }),
     prevLogicalDate: workload.prevLogicalDate === null ? null : parseInstant(workload.prevLogicalDate, 'prevLogicalDate'),
     firstAttemptAt: workload.firstAttemptAt === null ? options.startedAt : parseInstant(workload.firstAttemptAt, 'firstAttemptAt'),
+    fileloc: workload.fileloc,
     isReschedule: workload.isReschedule,
     log: options.log,
     signal: options.signal,

@@ -146,7 +146,9 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
       signal: options.signal,
       startedAt: state.startedAt,
     });
-    rendered = await renderFields(task, { dag, ctx, fileloc: workload.fileloc });
+    // Inside the task's context: fields read at render time (a .sql file) can find the DAG file's folder.
+    const renderCtx = ctx;
+    rendered = await runWithContext(renderCtx, () => renderFields(task, { dag, ctx: renderCtx, fileloc: workload.fileloc }));
   } catch (error) {
     return failed(error, true, 'The task could not be prepared');
   }

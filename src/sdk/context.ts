@@ -76,6 +76,8 @@ export interface TaskContext {
   prevLogicalDate: Date | null;
   /** Start of the first attempt (sensors measure their timeout from it). */
   firstAttemptAt: Date;
+  /** Absolute path of the DAG file (Airflow's dag.fileloc): relative paths in operators (a `.sql` file) resolve against its folder. Undefined in unit-test contexts. */
+  fileloc?: string;
   /** True when this attempt continues a rescheduled sensor. */
   isReschedule: boolean;
   log: TaskLogger;

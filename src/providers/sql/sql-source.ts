@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UpdraftError } from '../../common/errors.js';
-import type { TaskContext } from '../../sdk/context.js';
+import { getContext, type TaskContext } from '../../sdk/context.js';
 import type { Templated } from '../../sdk/templated.js';
 
 /**
  * The `sql` of an operator: SQL text, a list of statements, or a file. A string ending in `.sql`
  * (Airflow's template_ext) or a file: URL is replaced by the file's content, which the runtime
- * then renders as a template like inline SQL. A relative path is resolved against the worker's
- * current directory: the runtime does not tell operators where their DAG file is, so prefer an
- * absolute path or `new URL('./query.sql', import.meta.url)`.
+ * then renders as a template like inline SQL. A relative path is resolved against the folder of
+ * the DAG file (the running task's context knows it), or the current directory outside a task.
  */
 export type SqlSource = string | URL | readonly (string | URL)[];
 export type SqlOption = Templated<SqlSource>;
@@ -23,7 +22,17 @@ export function isSqlFile(value: unknown): value is string | URL {
 export function sqlFilePath(value: string | URL): string {
   if (value instanceof URL) return fileURLToPath(value);
   const path = value.trim();
-  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+  return isAbsolute(path) ? path : resolve(baseFolder(), path);
+}
+
+/** The DAG file's folder when a task is running (templates render inside its context), else the cwd. */
+function baseFolder(): string {
+  try {
+    const fileloc = getContext().fileloc;
+    return fileloc === undefined ? process.cwd() : dirname(fileloc);
+  } catch {
+    return process.cwd();
+  }
 }
 
 function readSqlFile(value: string | URL, what: string): string {
@@ -32,7 +41,7 @@ function readSqlFile(value: string | URL, what: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new UpdraftError('UPDRAFT_ERR_TEMPLATE',
-      `${what} names the SQL file ${JSON.stringify(path)}, which cannot be read: ${(error as Error).message}; give an absolute path or new URL('./file.sql', import.meta.url) (relative paths are resolved against the worker's current directory ${process.cwd()})`,
+      `${what} names the SQL file ${JSON.stringify(path)}, which cannot be read: ${(error as Error).message}; relative paths are resolved against the DAG file's folder ${baseFolder()}`,
       { cause: error, details: { path } });
   }
 }
