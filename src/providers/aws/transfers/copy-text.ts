@@ -1,19 +1,18 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 /**
- * Parses PostgreSQL's COPY … TO STDOUT text format into rows of cells (a string, or null for \N).
- * Rows end with a newline; a newline inside a value is always escaped, so a raw 0x0A only ever ends
- * a row and a chunk can be cut at its last newline without splitting a UTF-8 character.
- * Object mode: each chunk pushed is an array of rows (batching keeps per-row stream overhead out).
+ * Cuts COPY … TO STDOUT text output at row ends: rows() gets whole rows only, each ending with its
+ * newline. A newline inside a value is always escaped, so a raw 0x0A only ever ends a row and a
+ * chunk can be cut at its last newline without splitting a UTF-8 character.
  */
-export class CopyTextParser extends Transform {
+abstract class WholeRows extends Transform {
   #rest: Buffer | null = null;
-  readonly #columns: number;
 
-  constructor(columns: number) {
+  constructor() {
     super({ readableObjectMode: true, readableHighWaterMark: 4 });
-    this.#columns = columns;
   }
+
+  protected abstract rows(bytes: Buffer): unknown;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const last = chunk.lastIndexOf(0x0a);
@@ -22,10 +21,10 @@ export class CopyTextParser extends Transform {
       callback();
       return;
     }
-    const head = this.#rest === null ? chunk.subarray(0, last) : Buffer.concat([this.#rest, chunk.subarray(0, last)]);
+    const head = this.#rest === null ? chunk.subarray(0, last + 1) : Buffer.concat([this.#rest, chunk.subarray(0, last + 1)]);
     this.#rest = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
     try {
-      callback(null, this.#parse(head.toString('utf8')));
+      callback(null, this.rows(head));
     } catch (error) {
       callback(error as Error);
     }
@@ -37,6 +36,23 @@ export class CopyTextParser extends Transform {
       return;
     }
     callback();
+  }
+}
+
+/**
+ * Parses COPY's text format into batches of cells (a string, or null for \N); object mode, one
+ * RowBatch per chunk (batching keeps per-row stream overhead out).
+ */
+export class CopyTextParser extends WholeRows {
+  readonly #columns: number;
+
+  constructor(columns: number) {
+    super();
+    this.#columns = columns;
+  }
+
+  protected override rows(bytes: Buffer): RowBatch {
+    return this.#parse(bytes.toString('utf8', 0, bytes.length - 1));
   }
 
   /** Splits complete rows with indexOf (no per-row arrays): cells land in one flat array. */
@@ -74,31 +90,9 @@ export interface RowBatch {
 }
 
 /** Re-chunks COPY output at row boundaries: every Buffer it emits holds whole rows, newlines included. */
-export class CopyRowChunker extends Transform {
-  #rest: Buffer | null = null;
-
-  constructor() {
-    super({ readableObjectMode: true, readableHighWaterMark: 4 });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const last = chunk.lastIndexOf(0x0a);
-    if (last === -1) {
-      this.#rest = this.#rest === null ? chunk : Buffer.concat([this.#rest, chunk]);
-      callback();
-      return;
-    }
-    const head = this.#rest === null ? chunk.subarray(0, last + 1) : Buffer.concat([this.#rest, chunk.subarray(0, last + 1)]);
-    this.#rest = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
-    callback(null, head);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.#rest !== null && this.#rest.length > 0) {
-      callback(new Error(`COPY output ended in the middle of a row (${this.#rest.length} bytes without a newline)`));
-      return;
-    }
-    callback();
+export class CopyRowChunker extends WholeRows {
+  protected override rows(bytes: Buffer): Buffer {
+    return bytes;
   }
 }
 
