@@ -66,7 +66,11 @@ function checkText(connId: string, field: string, value: unknown): string | null
   return value;
 }
 
-function parseExtra(connId: string, extra: unknown): Record<string, unknown> {
+/**
+ * A connection's extra as an object: an object (copied), its JSON text, or nothing ({}). Anything
+ * else is UPDRAFT_ERR_CONNECTION_INVALID; the text is never echoed (it may hold secrets).
+ */
+export function parseConnectionExtra(connId: string, extra: unknown): Record<string, unknown> {
   if (extra === null || extra === undefined || extra === '') return {};
   if (typeof extra === 'string') {
     let value: unknown;
@@ -117,7 +121,7 @@ export class Connection {
     // Airflow's password setter ignores falsy values: '' is no password.
     this.password = checkText(id, 'password', fields.password) || null;
     this.port = checkPort(id, fields.port);
-    this.extra = parseExtra(id, fields.extra);
+    this.extra = parseConnectionExtra(id, fields.extra);
     this.description = checkText(id, 'description', fields.description);
   }
 

@@ -4,7 +4,7 @@
  * backends connections and variables are looked up in.
  */
 export {
-  CONN_ID_MAX_LENGTH, Connection, validateConnId, type ConnectionFields,
+  CONN_ID_MAX_LENGTH, Connection, parseConnectionExtra, validateConnId, type ConnectionFields,
 } from './connection.js';
 export {
   EXTRA_KEY, formatConnectionUri, maskConnectionUri, maskSensitiveValues, normalizeConnType, parseConnectionUri,

@@ -1,5 +1,6 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { UpdraftError } from '../../common/errors.js';
+import { parseConnectionExtra } from '../../connections/connection.js';
 
 /**
  * The S3 client of an `aws` connection, Airflow's way: login/password are the access key id and
@@ -26,18 +27,7 @@ export interface ResolvedAwsConfig {
 const DEFAULT_REGION = 'us-east-1';
 
 function extrasOf(connection: AwsConnectionFields): Record<string, unknown> {
-  const extra = connection.extra;
-  if (extra === null || extra === undefined || extra === '') return {};
-  if (typeof extra === 'string') {
-    try {
-      const parsed = JSON.parse(extra) as unknown;
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-      // reported below
-    }
-    throw new UpdraftError('UPDRAFT_ERR_CONNECTION_INVALID', `aws connection ${JSON.stringify(connection.connId ?? '')} has an extra that is not a JSON object: ${extra.slice(0, 80)}`);
-  }
-  return extra;
+  return parseConnectionExtra(connection.connId ?? '', connection.extra);
 }
 
 function optionalString(extras: Record<string, unknown>, key: string, connId: string | undefined): string | undefined {

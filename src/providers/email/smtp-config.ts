@@ -1,4 +1,5 @@
 import { UpdraftError } from '../../common/errors.js';
+import { parseConnectionExtra } from '../../connections/connection.js';
 
 /**
  * How an `smtp` connection becomes a nodemailer SMTP transport, Airflow's way: SSL from the start
@@ -45,7 +46,7 @@ export function resolveSmtpSettings(connection: SmtpConnectionFields): SmtpSetti
   }
   const host = typeof connection.host === 'string' ? connection.host.trim() : '';
   if (host === '') throw invalid('has no host; set it, e.g. smtp://user:password@smtp.example.com:465');
-  const extras = extrasOf(connection.extra, invalid);
+  const extras = parseConnectionExtra(connId, connection.extra);
   const secure = !flag(extras, 'disable_ssl', invalid);
   const startTls = !secure && !flag(extras, 'disable_tls', invalid);
   const port = connection.port ?? (secure ? 465 : 25);
@@ -90,20 +91,6 @@ export function transportOptions(settings: SmtpSettings): {
     socketTimeout: settings.timeoutMs,
     tls: { rejectUnauthorized: settings.verifyCertificates },
   };
-}
-
-function extrasOf(extra: SmtpConnectionFields['extra'], invalid: (message: string) => UpdraftError): Record<string, unknown> {
-  if (extra === null || extra === undefined || extra === '') return {};
-  if (typeof extra === 'string') {
-    try {
-      const parsed = JSON.parse(extra) as unknown;
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-      // reported below
-    }
-    throw invalid(`has an extra that is not a JSON object: ${extra.slice(0, 80)}`);
-  }
-  return extra;
 }
 
 /** Booleans arrive as strings from URIs (?disable_ssl=true): read them, refuse what is neither. */

@@ -1,4 +1,5 @@
 import { UpdraftError } from '../../common/errors.js';
+import { parseConnectionExtra } from '../../connections/connection.js';
 
 /**
  * The fields of a connection the SQL hooks read: a TaskConnection (getConnection() in a task), a
@@ -16,19 +17,9 @@ export interface SqlConnectionFields {
   extra?: Record<string, unknown> | string | null | undefined;
 }
 
+/** The connection's extra as an object (the connection model's own parser). */
 export function connectionExtras(connection: SqlConnectionFields): Record<string, unknown> {
-  const extra = connection.extra;
-  if (extra === null || extra === undefined || extra === '') return {};
-  if (typeof extra !== 'string') return extra;
-  try {
-    const parsed = JSON.parse(extra) as unknown;
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new UpdraftError('UPDRAFT_ERR_CONNECTION_INVALID',
-    `connection ${JSON.stringify(connection.connId ?? '')} has an extra that is not a JSON object: ${JSON.stringify(extra.slice(0, 80))}`,
-    { details: { connId: connection.connId ?? null } });
+  return parseConnectionExtra(connection.connId ?? '', connection.extra);
 }
 
 /** An extra that must be a non-negative number of seconds (a number or numeric string). */
