@@ -287,6 +287,17 @@ describe('SQL → S3 export', { skip }, () => {
     assert.deepEqual(JSON.parse(lines[59999]!), { n: 60000, payload: '데이터'.repeat(20) });
   });
 
+  test('a query that fails mid-stream is an SQL error and leaves no object behind', async () => {
+    await assert.rejects(
+      runExport(() => new SqlToS3Operator({
+        taskId: 'broken', sqlConnId: 'pg_conn', query: 'SELECT n, CASE WHEN n = 2400 THEN 1 / 0 ELSE n END AS v FROM numbers ORDER BY n',
+        s3Bucket: BUCKET, s3Key: 'broken/out.jsonl',
+      })),
+      (error: Error & { code?: string }) => error.code === 'UPDRAFT_ERR_SQL' && /division by zero/.test(error.message),
+    );
+    assert.deepEqual(await keys('broken/'), []);
+  });
+
   test('bad options are clear errors when the DAG is defined', () => {
     const define = (options: Record<string, unknown>): void => {
       dag({ dagId: 'bad_export', schedule: null }, () => {

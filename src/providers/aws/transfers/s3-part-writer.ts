@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { PassThrough, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { toS3Error } from '../s3-errors.js';
+import { uploadBody } from '../s3-upload.js';
 
 /**
  * One file of an export being streamed to S3: bytes written here go through gzip (optionally) into
@@ -26,26 +25,22 @@ export class S3PartWriter {
   bytes = 0;
   rows = 0;
   readonly key: string;
-  readonly #bucket: string;
   readonly #input: Writable;
-  readonly #upload: Upload;
+  readonly #body: PassThrough;
   readonly #done: Promise<unknown>;
 
   constructor(options: PartUploadOptions) {
     this.key = options.key;
-    this.#bucket = options.bucket;
-    const body = new PassThrough({ highWaterMark: 1 << 20 });
-    this.#input = options.gzip ? createGzip({ level: 6 }) : body;
-    if (options.gzip) this.#input.pipe(body);
-    this.#upload = new Upload({
-      client: options.client,
-      params: { Bucket: options.bucket, Key: options.key, Body: body, ContentType: options.contentType },
-      partSize: options.partSize,
-      queueSize: options.queueSize,
-      leavePartsOnError: false,
+    this.#body = new PassThrough({ highWaterMark: 1 << 20 });
+    this.#input = options.gzip ? createGzip({ level: 6 }) : this.#body;
+    if (options.gzip) this.#input.pipe(this.#body);
+    // The hook's upload path: one PUT for a small file, else parts; failures mapped to S3 error codes.
+    this.#done = uploadBody(options.client, {
+      bucket: options.bucket, key: options.key, body: this.#body,
+      options: { replace: true, contentType: options.contentType },
+      transfer: { partSize: options.partSize, queueSize: options.queueSize },
     });
-    this.#done = this.#upload.done();
-    // Keep a rejection observed until close() awaits it (write() checks it through #failed).
+    // Keep a rejection observed until close() awaits it (write() races against it).
     this.#done.catch(() => undefined);
   }
 
@@ -60,20 +55,13 @@ export class S3PartWriter {
   /** Ends the file and waits until S3 has it. */
   async close(): Promise<void> {
     this.#input.end();
-    try {
-      await this.#done;
-    } catch (error) {
-      throw toS3Error(error, { operation: 'Upload', bucket: this.#bucket, key: this.key });
-    }
+    await this.#done;
   }
 
-  /** Abandons the upload (its parts are discarded). */
+  /** Abandons the upload: the body ends in an error, so the upload fails and discards its parts. */
   async abort(): Promise<void> {
-    try {
-      await this.#upload.abort();
-    } catch {
-      // already finished or failed: nothing to clean
-    }
-    this.#input.destroy();
+    this.#body.destroy(new Error('the export was abandoned'));
+    if (this.#input !== this.#body) this.#input.destroy();
+    await this.#done.catch(() => undefined);
   }
 }
