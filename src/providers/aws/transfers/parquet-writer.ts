@@ -1,6 +1,7 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ExportColumn } from './column-kinds.js';
 import type { RowBatch } from './copy-text.js';
+import { timestampTextInstant } from './timestamp-format.js';
 
 /**
  * Parquet with typed columns, written in row groups straight into an upload: bool → BOOLEAN,
@@ -98,7 +99,6 @@ function schemaElement(column: ExportColumn): SchemaElement {
   }
 }
 
-const TS = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::?(\d\d))?)?$/;
 
 function toParquetValue(cell: string | null, column: ExportColumn): unknown {
   if (cell === null) return null;
@@ -115,12 +115,8 @@ function toParquetValue(cell: string | null, column: ExportColumn): unknown {
     }
     case 'timestamp':
     case 'timestamptz': {
-      const m = TS.exec(cell);
-      if (m === null) return null;
-      const [, y, mo, d, h, mi, s, frac = '', sign, oh, om] = m;
-      const offsetMs = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60) * 1000;
-      const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMs;
-      return BigInt(ms) * 1000n + BigInt(Number(frac.padEnd(6, '0')));
+      const instant = timestampTextInstant(cell);
+      return instant === null ? null : BigInt(instant.seconds) * 1_000_000n + BigInt(instant.micros);
     }
     case 'numeric':
     case 'text':

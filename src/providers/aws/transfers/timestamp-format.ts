@@ -36,13 +36,8 @@ export function formatTimestampText(text: string, format: TimestampFormat): { va
     }
     case 'epoch':
     case 'epoch_ms': {
-      const offsetSeconds = sign === undefined ? 0
-        : (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0));
-      const wallMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-      const micros = Number(frac.padEnd(6, '0'));
-      const epochMs = wallMs - offsetSeconds * 1000;
-      if (format === 'epoch_ms') return { value: String(epochMs + Math.floor(micros / 1000)), numeric: true };
-      const seconds = Math.floor(epochMs / 1000);
+      const { seconds, micros } = instantOf(m);
+      if (format === 'epoch_ms') return { value: String(seconds * 1000 + Math.floor(micros / 1000)), numeric: true };
       return { value: micros === 0 ? String(seconds) : `${seconds}.${frac.padEnd(6, '0').replace(/0+$/, '')}`, numeric: true };
     }
     default: {
@@ -50,6 +45,20 @@ export function formatTimestampText(text: string, format: TimestampFormat): { va
       return exhaustive;
     }
   }
+}
+
+/** The instant of a timestamp text (a timestamp without zone read as UTC): whole epoch seconds and the microseconds after them. */
+export function timestampTextInstant(text: string): { seconds: number; micros: number } | null {
+  const m = TEXT.exec(text);
+  return m === null ? null : instantOf(m);
+}
+
+function instantOf(m: RegExpExecArray): { seconds: number; micros: number } {
+  const [, y, mo, d, h, mi, s, frac = '', sign, oh, om, os] = m;
+  const offsetSeconds = sign === undefined ? 0
+    : (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0));
+  const wallSeconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+  return { seconds: wallSeconds - offsetSeconds, micros: Number(frac.padEnd(6, '0')) };
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
