@@ -5,7 +5,6 @@ import type { MetadataStore, TaskInstance } from '../core/ports/metadata-store.j
 import { runWithSmtpDefaults } from '../providers/email/defaults.js';
 import { sendEmail } from '../providers/email/send-email.js';
 import { alertMessage } from '../runtime/failure-email.js';
-import type { BaseOperator } from '../sdk/base-operator.js';
 import type { CliSecrets } from './lookups.js';
 
 /**
@@ -67,7 +66,7 @@ export class ExecutorAlerts {
       // The scheduler has decided: up_for_retry means another try comes.
       const decided = { ...outcome, retryable: ti.state === 'up_for_retry' };
       const resolved = { email: task.email, emailOnFailure: task.emailOnFailure, emailOnRetry: task.emailOnRetry };
-      const message = alertMessage(w, { outcome: decided, task: { resolved } as unknown as Pick<BaseOperator<unknown>, 'resolved'> });
+      const message = alertMessage(w, { outcome: decided, task: { resolved } });
       if (message === null) return;
       const connection = await secrets.chain.getConnection(smtp.connId);
       if (connection === null) {

@@ -8,6 +8,7 @@ import { runWithSmtpDefaults, smtpDefaults } from '../providers/email/defaults.j
 import { emailAddressList } from '../providers/email/recipients.js';
 import { sendEmail } from '../providers/email/send-email.js';
 import type { BaseOperator } from '../sdk/base-operator.js';
+import type { ResolvedTaskOptions } from '../sdk/task-options.js';
 import type { AttemptChannel } from './attempt-channel.js';
 import { channelServices } from './build-context.js';
 import { loadDagModule } from './dag-loader.js';
@@ -84,7 +85,10 @@ export function willRetry(workload: Pick<Workload, 'tryNumber' | 'maxTries'>, ou
  * [state]>`, an HTML body with the try, the error (masked), the host and the log. null when the
  * task asked for no email in this case.
  */
-export function alertMessage(workload: Workload, at: { outcome: Failed; task: Pick<BaseOperator<unknown>, 'resolved'>; masker?: SecretMasker; host?: string }): AlertMessage | null {
+/** The email settings of a task: its resolved options, or the same fields of its serialized spec. */
+export type AlertSettings = Pick<ResolvedTaskOptions, 'email' | 'emailOnFailure' | 'emailOnRetry'>;
+
+export function alertMessage(workload: Workload, at: { outcome: Failed; task: { resolved: AlertSettings }; masker?: SecretMasker; host?: string }): AlertMessage | null {
   const { outcome, task } = at;
   const retry = willRetry(workload, outcome);
   const wanted = retry ? task.resolved.emailOnRetry : task.resolved.emailOnFailure;
