@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { UpdraftError } from '../../common/errors.js';
 import type { RemoteLogStore } from '../../logs/remote-log-store.js';
 import { createS3Client, parseS3Url, type AwsConnectionFields } from './s3-client.js';
+import { isS3NotFound, s3ErrorCode, s3HttpStatus } from './s3-errors.js';
 
 /**
  * Task logs in S3 ([logging] remote_base_log_folder = s3://bucket/prefix): each attempt's log is one
@@ -50,10 +51,9 @@ export class S3RemoteLogStore implements RemoteLogStore {
       const bytes = await result.Body?.transformToByteArray();
       return bytes === undefined ? Buffer.alloc(0) : Buffer.from(bytes);
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (error as { name?: string }).name === 'NoSuchKey') return null;
+      if (isS3NotFound(error)) return null;
       // Nothing past the end yet: the object has not grown since the last read.
-      if (status === 416 || (error as { name?: string }).name === 'InvalidRange') return Buffer.alloc(0);
+      if (s3HttpStatus(error) === 416 || s3ErrorCode(error) === 'InvalidRange') return Buffer.alloc(0);
       throw remoteError(error, `read ${this.describe(relativePath)}`);
     }
   }
@@ -64,9 +64,8 @@ export class S3RemoteLogStore implements RemoteLogStore {
 }
 
 function remoteError(error: unknown, what: string): UpdraftError {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  return new UpdraftError('UPDRAFT_ERR_REMOTE_LOG',
-    `could not ${what}: ${e.name ?? 'Error'}${status === undefined ? '' : ` (HTTP ${status})`}${e.message !== undefined && e.message !== e.name ? `: ${e.message}` : ''}`,
-    { cause: error });
+  const code = s3ErrorCode(error);
+  const status = s3HttpStatus(error);
+  const message = error instanceof Error && error.message !== code ? `: ${error.message}` : '';
+  return new UpdraftError('UPDRAFT_ERR_REMOTE_LOG', `could not ${what}: ${code}${status === undefined ? '' : ` (HTTP ${status})`}${message}`, { cause: error });
 }
