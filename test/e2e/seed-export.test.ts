@@ -3,7 +3,7 @@
 // with `updraft tasks logs` once the local copy is gone; an S3 outage does not fail a task.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -112,9 +112,11 @@ describe('seed pipeline: PostgreSQL → S3 with logs in S3', { skip }, () => {
   test('a running task\'s log reaches S3 while it runs; an S3 outage never fails a task', async () => {
     const dags = join(h.home, 'slow-dags');
     mkdirSync(dags, { recursive: true });
+    // The task holds until the test has seen its first line in S3 (or 60 s pass): no race with the clock.
+    const release = join(h.home, 'release-talk');
     writeDag(dags, 'slow.ts', `import { dag, BashOperator } from 'updraft';
       export default dag({ dagId: 'slow_logs', schedule: null, startDate: '2024-01-01' }, () => {
-        new BashOperator({ taskId: 'talk', bashCommand: 'echo first-line; sleep 8; echo last-line | tr a-z A-Z' });
+        new BashOperator({ taskId: 'talk', bashCommand: 'echo first-line; for i in $(seq 600); do [ -f ${JSON.stringify(release)} ] && break; sleep 0.1; done; echo last-line | tr a-z A-Z' });
       });`);
     const env = { ...h.env, UPDRAFT__CORE__DAGS_FOLDER: dags };
     const child = spawn(process.execPath, [BIN, 'dags', 'test', 'slow_logs', '2024-01-01'], { env, stdio: 'ignore' });
@@ -125,6 +127,7 @@ describe('seed pipeline: PostgreSQL → S3 with logs in S3', { skip }, () => {
       return body.includes('first-line') ? body : undefined;
     }, 'first-line in S3 while the task runs', 30_000, 250))!;
     assert.ok(!partial.includes('LAST-LINE'), 'seen before the task ended');
+    writeFileSync(release, '');
     assert.equal(await done, 0);
     assert.match(await text('task-logs', key), /LAST-LINE/);
 
