@@ -3,11 +3,11 @@ import type pg from 'pg';
 import { UpdraftError } from '../../../common/errors.js';
 import { BaseOperator, type BaseOperatorOptions } from '../../../sdk/base-operator.js';
 import { getConnection, type TaskContext } from '../../../sdk/context.js';
-import { describe as describeValue, isPlainObject } from '../../../sdk/naming.js';
+import { isPlainObject } from '../../../sdk/naming.js';
 import { resolveTemplateFunctions, type Templated } from '../../../sdk/templated.js';
 import { getSqlHook, sqlHookKind, type SqlHook } from '../../sql/hooks.js';
 import type { SqlField, SqlFieldKind, SqlParameters } from '../../sql/types.js';
-import { isS3Url, parseS3Url } from '../s3-client.js';
+import { OptionChecks, operatorLabel, renderedOptionalString, renderedString } from '../operators/operator-support.js';
 import { S3Hook } from '../s3-hook.js';
 import type { ColumnKind, ExportColumn } from './column-kinds.js';
 import type { RowBatch } from './copy-text.js';
@@ -70,23 +70,12 @@ export class SqlToS3Operator extends BaseOperator<SqlToS3Result> {
 
   constructor(options: SqlToS3OperatorOptions, extraOptionKeys: readonly string[] = []) {
     super(options, [...OWN_OPTIONS, ...extraOptionKeys]);
-    const what = `${new.target.name} ${JSON.stringify(this.taskId)} in DAG ${JSON.stringify(this.dagId)}`;
-    const requireText = (value: unknown, name: string, optional = false): void => {
-      if (optional && value === undefined) return;
-      if (typeof value !== 'function' && (typeof value !== 'string' || value.trim() === '')) {
-        throw new UpdraftError('UPDRAFT_ERR_INVALID_DAG', `${what} has ${name}: ${describeValue(value)}; it must be a non-empty string (templated) or a function of the task context`);
-      }
-    };
-    requireText(options.query, 'query');
-    requireText(options.sqlConnId, 'sqlConnId');
-    requireText(options.s3Key, 's3Key');
-    requireText(options.s3Bucket, 's3Bucket', true);
-    if (options.awsConnId !== undefined && (typeof options.awsConnId !== 'string' || options.awsConnId === '')) {
-      throw new UpdraftError('UPDRAFT_ERR_INVALID_DAG', `${what} has awsConnId: ${describeValue(options.awsConnId)}; it must be a connection id`);
-    }
-    if (options.sqlHookParams !== undefined && !isPlainObject(options.sqlHookParams)) {
-      throw new UpdraftError('UPDRAFT_ERR_INVALID_DAG', `${what} has sqlHookParams: ${describeValue(options.sqlHookParams)}; it must be an object like { database: 'analytics' }`);
-    }
+    const what = operatorLabel(new.target.name, this.taskId, this.dagId);
+    const checks = new OptionChecks(what, options as unknown as Record<string, unknown>);
+    for (const name of ['query', 'sqlConnId', 's3Key']) checks.requiredString(name);
+    checks.optionalString('s3Bucket');
+    if (options.awsConnId !== undefined && (typeof options.awsConnId !== 'string' || options.awsConnId === '')) checks.fail('awsConnId', 'a connection id');
+    if (options.sqlHookParams !== undefined && !isPlainObject(options.sqlHookParams)) checks.fail('sqlHookParams', "an object like { database: 'analytics' }");
     this.settings = resolveExportSettings(options, what);
     this.query = options.query;
     this.sqlConnId = options.sqlConnId;
@@ -98,15 +87,15 @@ export class SqlToS3Operator extends BaseOperator<SqlToS3Result> {
   }
 
   async execute(ctx: TaskContext): Promise<SqlToS3Result> {
-    const query = String(resolveTemplateFunctions(this.query, ctx));
-    const sqlConnId = String(resolveTemplateFunctions(this.sqlConnId, ctx));
+    const query = renderedString(this.query, ctx, 'query');
+    const sqlConnId = renderedString(this.sqlConnId, ctx, 'sqlConnId');
     const parameters = resolveTemplateFunctions(this.parameters, ctx) as SqlParameters | undefined;
-    const { bucket, key } = this.#location(ctx);
+    const s3 = new S3Hook({ awsConnId: this.awsConnId });
+    // A bare key needs s3Bucket (or the connection's default bucket); s3://bucket/key stands alone.
+    const { bucket, key } = await s3.resolveKey(renderedString(this.s3Key, ctx, 's3Key').replace(/^\/+/, ''), renderedOptionalString(this.s3Bucket, ctx, 's3Bucket'));
     const settings = this.settings;
     const split = settings.maxRowsPerFile > 0 || settings.maxBytesPerFile > 0;
     const naming = partNaming(key, split);
-
-    const s3 = new S3Hook({ awsConnId: this.awsConnId });
     const client = await s3.getClient();
     const sqlConnection = await getConnection(sqlConnId);
     const hook = await getSqlHook(sqlConnection, this.sqlHookParams.database === undefined ? {} : { database: this.sqlHookParams.database });
@@ -162,23 +151,6 @@ export class SqlToS3Operator extends BaseOperator<SqlToS3Result> {
       await hook.close();
       s3.close();
     }
-  }
-
-  #location(ctx: TaskContext): { bucket: string; key: string } {
-    const key = String(resolveTemplateFunctions(this.s3Key, ctx));
-    const bucketValue = resolveTemplateFunctions(this.s3Bucket, ctx);
-    const bucket = bucketValue === undefined || bucketValue === null || bucketValue === '' ? undefined : String(bucketValue);
-    if (isS3Url(key)) {
-      const parsed = parseS3Url(key);
-      if (bucket !== undefined && bucket !== parsed.bucket) {
-        throw new UpdraftError('UPDRAFT_ERR_INVALID_ARGUMENT', `s3Key ${JSON.stringify(key)} names bucket ${JSON.stringify(parsed.bucket)} but s3Bucket is ${JSON.stringify(bucket)}; give the bucket once`);
-      }
-      return parsed;
-    }
-    if (bucket === undefined) {
-      throw new UpdraftError('UPDRAFT_ERR_INVALID_ARGUMENT', `${this.taskId}: s3Key ${JSON.stringify(key)} has no bucket; pass s3Bucket or use a full s3://bucket/key`);
-    }
-    return { bucket, key: key.replace(/^\/+/, '') };
   }
 }
 
