@@ -60,7 +60,8 @@ export async function runAttempt(workload: Workload, channel: AttemptChannel, op
     return { outcome, durationMs: elapsed() };
   }
 
-  const remoteLog = await startRemoteLog(workload, { writer, services: channelServices(channel, masker) });
+  // Only with remote logging: most attempts skip building services just to look up its connection.
+  const remoteLog = workload.remoteLog === undefined ? null : await startRemoteLog(workload, { writer, services: channelServices(channel, masker) });
   const restoreOutput = options.captureProcessOutput ? captureProcessOutput(writer) : null;
   let outcome: TerminalOutcome;
   try {
