@@ -6,7 +6,6 @@ import type { SecretMasker } from '../logs/secret-masker.js';
 import type { TaskLogWriter } from '../logs/task-log-writer.js';
 import { runWithSmtpDefaults, smtpDefaults } from '../providers/email/defaults.js';
 import { emailAddressList } from '../providers/email/recipients.js';
-import { sendEmail } from '../providers/email/send-email.js';
 import type { BaseOperator } from '../sdk/base-operator.js';
 import type { ResolvedTaskOptions } from '../sdk/task-options.js';
 import type { AttemptChannel } from './attempt-channel.js';
@@ -68,6 +67,8 @@ export async function sendAttemptEmail(workload: Workload, input: AttemptEmailIn
       if (connection === undefined) {
         throw new Error(`connection ${JSON.stringify(connId)} ([smtp] smtp_conn_id) is not defined; define it with UPDRAFT_CONN_${connId.toUpperCase()}=smtp://user:password@host:port`);
       }
+      // Loaded on use: nodemailer is not needed by the attempts that send nothing.
+      const { sendEmail } = await import('../providers/email/send-email.js');
       const sent = await sendEmail({ to: message.to, subject: message.subject, htmlContent: message.htmlContent, connection });
       writer.log('updraft', 'info', `Sent the ${kind} email to ${sent.envelope.to.join(', ')}`);
     });

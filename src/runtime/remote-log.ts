@@ -4,7 +4,6 @@ import type { Workload } from '../core/ports/execution-protocol.js';
 import { taskLogRelativePath } from '../logs/log-paths.js';
 import { RemoteLogShipper } from '../logs/remote-log-shipper.js';
 import { formatTaskLogLine, type TaskLogWriter } from '../logs/task-log-writer.js';
-import { S3RemoteLogStore } from '../providers/aws/s3-log-store.js';
 import type { TaskServices } from '../sdk/context.js';
 
 /**
@@ -38,6 +37,8 @@ export async function startRemoteLog(workload: Workload, at: { writer: TaskLogWr
       warn(`Remote logging is on but connection ${JSON.stringify(settings.connId)} ([logging] remote_log_conn_id) is not defined; this log stays local at ${workload.logPath}`);
       return null;
     }
+    // Loaded on use: the AWS SDK would add a quarter of a second to every worker's start-up.
+    const { S3RemoteLogStore } = await import('../providers/aws/s3-log-store.js');
     const store = new S3RemoteLogStore(settings.baseFolder, connection);
     const shipper = new RemoteLogShipper({
       store,

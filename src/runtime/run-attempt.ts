@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../common/duration.js';
@@ -102,9 +102,13 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
   // 1. The DAG. Import errors may be fixed by the next deployment: retryable.
   let dag: Dag;
   try {
-    const info = await stat(workload.fileloc).catch((error: unknown) => {
+    let info: Stats;
+    try {
+      // Synchronous: one local syscall, on every attempt's start-up path.
+      info = statSync(workload.fileloc);
+    } catch (error) {
       throw new UpdraftError('UPDRAFT_ERR_DAG_IMPORT', `DAG file ${workload.fileloc} cannot be read: ${toError(error).message}`, { cause: error });
-    });
+    }
     const dags = await loadDagModule(workload.fileloc, String(info.mtimeMs));
     const found = dags.find((d) => d.dagId === workload.dagId);
     if (found === undefined) {

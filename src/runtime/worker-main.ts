@@ -10,6 +10,7 @@ import { errorFromReply, serializeTaskError, type AttemptChannel } from './attem
 import { killDescendants } from './process-tree.js';
 import { runAttempt } from './run-attempt.js';
 
+const HOSTNAME = hostname();
 const HEARTBEAT_MS = positiveNumber(process.env.UPDRAFT_WORKER_HEARTBEAT_MS, 5000);
 /** After aborting for a shutdown or a lost parent, how long the task gets to stop its children. */
 const STOP_GRACE_MS = 1000;
@@ -95,7 +96,8 @@ async function run(attemptId: string, workload: Workload): Promise<void> {
   let markDone!: () => void;
   const current: Running = { attemptId, controller, pending, done: new Promise((resolve) => { markDone = resolve; }) };
   running = current;
-  await send({ type: 'started', attemptId, pid: process.pid, hostname: hostname() });
+  // Not awaited: the channel keeps messages in order, and the attempt need not wait for the write.
+  void send({ type: 'started', attemptId, pid: process.pid, hostname: HOSTNAME });
   const heartbeat = setInterval(() => void send({ type: 'heartbeat', attemptId }), HEARTBEAT_MS);
   let failed: boolean;
   try {

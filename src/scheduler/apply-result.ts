@@ -26,6 +26,11 @@ export interface ApplyResultInput {
   result: AttemptResult;
   inflight: InflightAttempt | null;
   spec: CompiledSpec | null;
+  /**
+   * The attempt's 'started' report was folded into this one (both arrived before a pass): the row
+   * never showed running, so its start is written here.
+   */
+  startedUnrecorded?: boolean;
 }
 
 /** Errors the runtime never saw (the executor killed or lost the process): the log gets a line from us. */
@@ -91,16 +96,20 @@ export async function applyAttemptResult(input: ApplyResultInput): Promise<TaskI
     }
   }
 
+  const startPatch = input.startedUnrecorded === true && started !== null ? {
+    ...(input.inflight?.isReschedule === true ? {} : { startDate: started }),
+    firstAttemptAt: input.inflight?.firstAttemptAt ?? started, lastHeartbeatAt: started,
+  } : {};
   return store.transaction(async () => {
-    const current = await store.getTaskInstance(key);
+    const current = extraTries > 0 ? await store.getTaskInstance(key) : null;
     const patch = {
-      state, endDate: state === 'up_for_reschedule' ? null : result.endedAt, durationMs, nextAttemptAt, error, claimedBy: null,
-      ...(extraTries > 0 && current !== null ? { maxTries: current.maxTries + extraTries } : {}),
+      state, endDate: state === 'up_for_reschedule' ? null : result.endedAt, durationMs, nextAttemptAt, error, claimedBy: null, ...startPatch,
+      ...(current !== null ? { maxTries: current.maxTries + extraTries } : {}),
       ...(result.pid === null ? {} : { pid: result.pid }), ...(result.hostname === null ? {} : { hostname: result.hostname }),
     };
     const updated = await store.updateTaskInstance(key, patch, from);
     if (updated === null) {
-      input.logger.debug('ignored a stale attempt report', { dag: w.dagId, run: w.runId, task: w.taskId, try: w.tryNumber, state: current?.state });
+      input.logger.debug('ignored a stale attempt report', { dag: w.dagId, run: w.runId, task: w.taskId, try: w.tryNumber });
       return null;
     }
     await store.recordAttempt({

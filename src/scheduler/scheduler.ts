@@ -5,14 +5,15 @@ import type { Clock } from '../core/ports/clock.js';
 import { systemClock } from '../core/ports/clock.js';
 import type { ExecutionApi, Executor } from '../core/ports/executor.js';
 import type { AttemptResult, RemoteLogSettings, Workload } from '../core/ports/execution-protocol.js';
-import type { DagRecord, DagRun, MetadataStore, TaskInstance } from '../core/ports/metadata-store.js';
+import type { DagRecord, DagRun, MetadataStore, Pool, TaskInstance, TaskInstanceKey, TaskInstancePatch } from '../core/ports/metadata-store.js';
 import type { TaskState } from '../core/states.js';
 import { taskLogPath } from '../logs/log-paths.js';
 import { buildWorkload } from './workload.js';
-import { evaluateRun } from './evaluate-run.js';
+import { evaluateRun, type RunEvaluation } from './evaluate-run.js';
 import { createDueRuns } from './schedule-runs.js';
 import { SpecCache, type CompiledSpec } from './spec-cache.js';
 import { applyAttemptResult, type InflightAttempt } from './apply-result.js';
+import { RunTaskCache } from './run-task-cache.js';
 
 export interface SchedulerOptions {
   store: MetadataStore;
@@ -46,6 +47,13 @@ type PendingEvent =
 const runKey = (dagId: string, runId: string): string => `${dagId}\u0000${runId}`;
 
 /**
+ * How long a worker's 'started' report may wait for the pass that records it. A task that ends
+ * within this time has its start written together with its end (one commit instead of two); a
+ * longer one shows as running this much later.
+ */
+const STARTED_FLUSH_MS = 20;
+
+/**
  * The scheduling loop. Event-driven: executor events and DAG changes wake it at once; otherwise it
  * sleeps until the next due time (a scheduled run, a retry, a sensor reschedule) or the safety net.
  * All database writes happen inside one pass at a time, so events never race each other.
@@ -62,6 +70,11 @@ export class Scheduler {
   private readonly dirtyRuns = new Set<string>();
   private readonly runs = new Map<string, DagRun>();
   private readonly pending: PendingEvent[] = [];
+  private readonly tiCache = new RunTaskCache();
+  private pools: Pool[] | null = null;
+  /** Set when a pass may find something to claim: a slot freed, a task scheduled, a full pass. */
+  private claimDue = true;
+  private startedTimer: NodeJS.Timeout | null = null;
   private readonly lastHeartbeatWrite = new Map<string, number>();
   /** When each run (retry/reschedule due) or DAG (next scheduled run) next needs a look. */
   private readonly wakeTimes = new Map<string, number>();
@@ -147,6 +160,7 @@ export class Scheduler {
     this.stopping = true;
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    if (this.startedTimer !== null) clearTimeout(this.startedTimer);
     await this.executor.stop(graceMs);
     while (this.passRunning) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.drainEvents();
@@ -156,7 +170,19 @@ export class Scheduler {
   private enqueue(event: PendingEvent): void {
     this.pending.push(event);
     if (this.stopping) return;
-    this.wake();
+    if (event.kind === 'finished') {
+      this.wake();
+    } else if (this.startedTimer === null) {
+      this.startedTimer = setTimeout(() => {
+        this.startedTimer = null;
+        this.wake();
+      }, STARTED_FLUSH_MS);
+    }
+  }
+
+  /** Whether queued events call for a pass now ('started' reports alone wait for their timer). */
+  private get urgentEvents(): boolean {
+    return this.pending.some((event) => event.kind === 'finished');
   }
 
   private wake(): void {
@@ -189,7 +215,7 @@ export class Scheduler {
       this.flushIdle();
       return;
     }
-    if (this.passRequested || this.pending.length > 0 || this.dirtyRuns.size > 0) {
+    if (this.passRequested || this.urgentEvents || this.dirtyRuns.size > 0) {
       this.passRequested = false;
       this.wake();
       return;
@@ -252,6 +278,10 @@ export class Scheduler {
     let runsToEvaluate: DagRun[];
     if (this.fullPassDue) {
       this.fullPassDue = false;
+      // Something may have changed behind our back (CLI, another process): read everything again.
+      this.tiCache.clear();
+      this.pools = null;
+      this.claimDue = true;
       this.nextFullPassAt = now.getTime() + this.options.safetyNetMs;
       this.dags = new Map((await this.store.listDags({ onlyActive: false })).map((d) => [d.dagId, d]));
       if (this.config.createScheduledRuns) {
@@ -269,7 +299,9 @@ export class Scheduler {
       runsToEvaluate = [];
       for (const key of this.dirtyRuns) {
         const [dagId, runId] = key.split('\u0000') as [string, string];
-        const run = await this.store.getDagRun(dagId, runId);
+        // A run's state changes only in our passes or through the CLI (which asks for a full pass).
+        const known = this.tiCache.has(dagId, runId) ? this.runs.get(key) : undefined;
+        const run = known ?? await this.store.getDagRun(dagId, runId);
         if (run !== null && run.state === 'running' && this.drives(run)) runsToEvaluate.push(run);
       }
       this.dirtyRuns.clear();
@@ -284,7 +316,10 @@ export class Scheduler {
       // A finished run frees a maxActiveRuns slot: start queued runs in the same pass.
       for (const run of await this.startQueuedRuns()) await this.evaluateAndTrack(run, now);
     }
-    if (!this.stopping) await this.queueTasks(now);
+    if (!this.stopping && this.claimDue) {
+      this.claimDue = false;
+      await this.queueTasks(now);
+    }
   }
 
   /** Evaluates a run and remembers when it next needs a look; true when the run finished. */
@@ -301,17 +336,29 @@ export class Scheduler {
   }
 
   private async drainEvents(drained: PendingEvent[] = []): Promise<void> {
+    if (this.startedTimer !== null) {
+      // This pass records every report queued so far: the timer has nothing left to flush.
+      clearTimeout(this.startedTimer);
+      this.startedTimer = null;
+    }
+    // An attempt that started and ended since the last pass gets one write, not two.
+    const finishing = new Set(this.pending.flatMap((e) => (e.kind === 'finished' ? [e.result.attemptId] : [])));
+    const coalesced = new Set<string>();
     while (this.pending.length > 0) {
       const event = this.pending.shift()!;
       drained.push(event);
       if (event.kind === 'started') {
         const inflight = this.inflight.get(event.attemptId);
+        if (inflight !== undefined) inflight.startedAt = event.at;
+        if (finishing.has(event.attemptId)) {
+          coalesced.add(event.attemptId);
+          continue;
+        }
         const w = event.workload;
-        await this.store.updateTaskInstance({ dagId: w.dagId, runId: w.runId, taskId: w.taskId }, {
+        await this.writeTaskInstance({ dagId: w.dagId, runId: w.runId, taskId: w.taskId }, {
           state: 'running', startDate: inflight?.isReschedule === true ? undefined : event.at, pid: event.pid, hostname: event.hostname,
           lastHeartbeatAt: event.at, firstAttemptAt: inflight?.firstAttemptAt ?? event.at,
         }, ['queued']);
-        if (inflight !== undefined) inflight.startedAt = event.at;
       } else {
         const inflight = this.inflight.get(event.result.attemptId);
         this.inflight.delete(event.result.attemptId);
@@ -319,14 +366,29 @@ export class Scheduler {
         const w = event.result.workload;
         const changed = await applyAttemptResult({
           store: this.store, logger: this.logger, now: this.clock.now(), result: event.result, inflight: inflight ?? null,
-          spec: await this.specFor(w.dagId, w.dagVersionHash),
+          spec: await this.specFor(w.dagId, w.dagVersionHash), startedUnrecorded: coalesced.has(event.result.attemptId),
         });
+        this.claimDue = true;
+        this.noteResult(w, event.result, changed);
         this.dirtyRuns.add(runKey(w.dagId, w.runId));
         if (changed !== null && this.config.onTaskFinished !== undefined) {
           const notify = this.config.onTaskFinished;
           this.afterCommit.push(() => notify(changed, event.result));
         }
       }
+    }
+  }
+
+  /** Keeps the run cache in step with what applyAttemptResult wrote. */
+  private noteResult(w: Workload, result: AttemptResult, changed: TaskInstance | null): void {
+    const outcome = result.outcome;
+    if (outcome.state === 'success' && ('followTaskIds' in outcome || 'skipDownstream' in outcome)) {
+      // A branch or short circuit skipped tasks downstream: read the run again.
+      this.tiCache.drop(w.dagId, w.runId);
+    } else if (changed === null) {
+      this.tiCache.markStale(w.dagId, w.runId, [w.taskId]);
+    } else {
+      this.tiCache.put(changed);
     }
   }
 
@@ -381,7 +443,8 @@ export class Scheduler {
       return { nextWakeAt: null, finished: false };
     }
     const compiled = await this.specs.get(run.dagId, run.dagVersionHash);
-    const tis = await this.store.listTaskInstances({ dagId: run.dagId, runId: run.runId });
+    const cached = this.tiCache.has(run.dagId, run.runId);
+    let tis = await this.tiCache.load(this.store, run, false);
     let previousRun: Map<string, TaskState> | null = null;
     if (compiled.spec.tasks.some((t) => t.dependsOnPast)) {
       const previous = await this.store.getPreviousDagRun(run.dagId, run.logicalDate);
@@ -389,29 +452,39 @@ export class Scheduler {
         previousRun = new Map((await this.store.listTaskInstances({ dagId: run.dagId, runId: previous.runId })).map((t) => [t.taskId, t.state]));
       }
     }
-    const evaluation = evaluateRun({
+    const evaluateNow = (): RunEvaluation => evaluateRun({
       compiled, tis, now, previousRun, runStartedAt: run.startDate, dagrunTimeoutMs: compiled.spec.dagrunTimeoutMs,
     });
+    let evaluation = evaluateNow();
+    if (evaluation.runState !== null && cached) {
+      // The cache may lag behind the database; a run is only ended on what the database holds.
+      tis = await this.tiCache.load(this.store, run, true);
+      evaluation = evaluateNow();
+    }
     const byId = new Map(tis.map((t) => [t.taskId, t]));
+    const { dagId, runId } = run;
     await this.store.transaction(async () => {
+      const retrying = new Set(evaluation.retry);
       for (const taskId of [...evaluation.schedule, ...evaluation.retry]) {
         const ti = byId.get(taskId)!;
-        const from: TaskState[] = evaluation.retry.includes(taskId) ? ['up_for_retry'] : ['none'];
-        await this.store.updateTaskInstance({ dagId: run.dagId, runId: run.runId, taskId }, {
+        const from: TaskState[] = retrying.has(taskId) ? ['up_for_retry'] : ['none'];
+        await this.writeTaskInstance({ dagId, runId, taskId }, {
           state: 'scheduled', tryNumber: ti.tryNumber + 1, firstAttemptAt: null, nextAttemptAt: null, startDate: null, endDate: null, error: null,
         }, from);
-        if (ti.tryNumber > 0) await this.store.clearXComs({ dagId: run.dagId, runId: run.runId, taskId });
+        if (ti.tryNumber > 0) await this.store.clearXComs({ dagId, runId, taskId });
       }
       if (evaluation.resume.length > 0) {
-        await this.store.updateTaskInstances(run.dagId, run.runId, evaluation.resume, { state: 'scheduled', nextAttemptAt: null }, ['up_for_reschedule']);
+        await this.store.updateTaskInstances(dagId, runId, evaluation.resume, { state: 'scheduled', nextAttemptAt: null }, ['up_for_reschedule']);
       }
       if (evaluation.skip.length > 0) {
         const from: TaskState[] = evaluation.timedOut ? ['none', 'scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule'] : ['none'];
-        await this.store.updateTaskInstances(run.dagId, run.runId, evaluation.skip, { state: 'skipped', endDate: now }, from);
+        await this.store.updateTaskInstances(dagId, runId, evaluation.skip, { state: 'skipped', endDate: now }, from);
       }
       if (evaluation.upstreamFailed.length > 0) {
-        await this.store.updateTaskInstances(run.dagId, run.runId, evaluation.upstreamFailed, { state: 'upstream_failed', endDate: now }, ['none']);
+        await this.store.updateTaskInstances(dagId, runId, evaluation.upstreamFailed, { state: 'upstream_failed', endDate: now }, ['none']);
       }
+      this.tiCache.markStale(dagId, runId, [...evaluation.resume, ...evaluation.skip, ...evaluation.upstreamFailed]);
+      if (evaluation.schedule.length + evaluation.retry.length + evaluation.resume.length > 0) this.claimDue = true;
       if (evaluation.runState !== null) {
         await this.store.updateDagRun(run.dagId, run.runId, { state: evaluation.runState, endDate: now });
       }
@@ -426,6 +499,7 @@ export class Scheduler {
     if (evaluation.runState !== null) {
       const finishedRun: DagRun = { ...run, state: evaluation.runState, endDate: now };
       this.runs.delete(runKey(run.dagId, run.runId));
+      this.tiCache.drop(run.dagId, run.runId);
       const level = evaluation.runState === 'failed' ? 'warn' : 'info';
       this.logger[level](`run ${evaluation.runState}`, { dag: run.dagId, run: run.runId, ...(evaluation.reason === null ? {} : { reason: evaluation.reason }) });
       if (this.config.onRunFinished !== undefined) {
@@ -441,7 +515,8 @@ export class Scheduler {
   private async queueTasks(now: Date): Promise<void> {
     const free = Math.min(this.executor.freeSlots(), this.options.maxTisPerQuery);
     if (free <= 0) return;
-    const pools = await this.store.listPools();
+    this.pools ??= await this.store.listPools();
+    const pools = this.pools;
     const usage = await this.store.poolUsage();
     const poolFree = new Map(pools.map((p) => [p.name, Math.max(0, p.slots - (usage.get(p.name) ?? 0))]));
     const dagIds = this.config.runFilter === undefined ? undefined : [...new Set([...this.runs.values()].map((r) => r.dagId))];
@@ -450,6 +525,7 @@ export class Scheduler {
       schedulerId: this.schedulerId, limit: free, poolFreeSlots: poolFree, ...(dagIds === undefined ? {} : { dagIds }), now,
     });
     if (claimed.length === 0) return;
+    for (const ti of claimed) this.tiCache.put(ti);
     const active = await this.store.activeTaskCounts();
     const knownPools = new Set(pools.map((p) => p.name));
     for (const ti of claimed) {
@@ -459,11 +535,11 @@ export class Scheduler {
       const task = compiled.tasks.get(ti.taskId);
       const key = { dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId };
       if (task === undefined) {
-        await this.store.updateTaskInstance(key, { state: 'removed', claimedBy: null }, ['queued']);
+        await this.writeTaskInstance(key, { state: 'removed', claimedBy: null }, ['queued']);
         continue;
       }
       if (!knownPools.has(ti.pool)) {
-        await this.store.updateTaskInstance(key, {
+        await this.writeTaskInstance(key, {
           state: 'failed', endDate: now, claimedBy: null,
           error: `pool "${ti.pool}" does not exist; create it with \`updraft pools set ${ti.pool} <slots>\` or use one of: ${[...knownPools].join(', ')}`,
         }, ['queued']);
@@ -473,12 +549,20 @@ export class Scheduler {
       // claimed rows are already counted in `active`; give back those over the DAG's limit.
       const count = active.get(ti.dagId) ?? 0;
       if (count > compiled.spec.maxActiveTasks) {
-        await this.store.updateTaskInstance(key, { state: 'scheduled', queuedAt: null, claimedBy: null }, ['queued']);
+        await this.writeTaskInstance(key, { state: 'scheduled', queuedAt: null, claimedBy: null }, ['queued']);
         active.set(ti.dagId, count - 1);
         continue;
       }
       this.submit(ti, run, compiled);
     }
+  }
+
+  /** A compare-and-set update whose result (or doubt about it) the run cache takes in. */
+  private async writeTaskInstance(key: TaskInstanceKey, patch: TaskInstancePatch, from: TaskState[]): Promise<TaskInstance | null> {
+    const updated = await this.store.updateTaskInstance(key, patch, from);
+    if (updated === null) this.tiCache.markStale(key.dagId, key.runId, [key.taskId]);
+    else this.tiCache.put(updated);
+    return updated;
   }
 
   private submit(ti: TaskInstance, run: DagRun, compiled: CompiledSpec): void {
@@ -511,9 +595,20 @@ export class Scheduler {
     const now = this.clock.now();
     try {
       await this.store.heartbeatScheduler({ schedulerId: this.schedulerId, hostname: osHostname(), pid: process.pid, startedAt: now, lastHeartbeatAt: now });
+      // Another live scheduler writes to the same runs: then the run cache could hold back progress.
+      const others = (await this.store.listSchedulers()).some((s) => s.schedulerId !== this.schedulerId && this.isAlive(s.lastHeartbeatAt, now));
+      if (others === this.tiCache.enabled) {
+        this.tiCache.enabled = !others;
+        this.logger.debug(others ? 'another scheduler is alive: run cache off' : 'no other scheduler: run cache on');
+      }
     } catch (error) {
+      this.tiCache.enabled = false;
       this.logger.warn('could not record the scheduler heartbeat', { error: String(error) });
     }
+  }
+
+  private isAlive(lastHeartbeatAt: Date, now: Date): boolean {
+    return lastHeartbeatAt.getTime() >= now.getTime() - Math.max(3 * this.options.heartbeatMs, 15_000);
   }
 
   /**
@@ -521,9 +616,8 @@ export class Scheduler {
    * heartbeating: queued ones go back to scheduled; running ones fail and are retried by policy.
    */
   private async recoverOrphans(now: Date): Promise<void> {
-    const aliveSince = now.getTime() - Math.max(3 * this.options.heartbeatMs, 15_000);
     const alive = new Set((await this.store.listSchedulers())
-      .filter((s) => s.lastHeartbeatAt.getTime() >= aliveSince).map((s) => s.schedulerId));
+      .filter((s) => this.isAlive(s.lastHeartbeatAt, now)).map((s) => s.schedulerId));
     alive.add(this.schedulerId);
     const held = await this.store.listTaskInstances({ states: ['queued', 'running'] });
     const ours = new Set([...this.inflight.values()].map((a) => runKey(a.dagId, a.runId) + '\u0000' + a.taskId));
