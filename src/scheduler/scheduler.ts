@@ -147,6 +147,11 @@ export class Scheduler {
     return this.passError;
   }
 
+  /** Whether run evaluations use the in-memory run cache (off while another scheduler is alive). */
+  get runCacheEnabled(): boolean {
+    return this.tiCache.enabled;
+  }
+
   get runningAttempts(): number {
     return this.inflight.size;
   }
