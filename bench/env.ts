@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -7,6 +7,7 @@ import type { Services } from './harness.js';
 import type { Environment } from './report.js';
 import { redisInfo } from './systems/bullmq.js';
 import { postgresDurability, sqliteDurability } from './systems/updraft.js';
+import { benchRoot, benchTempDir } from './bench-dir.js';
 
 function packageVersion(name: string): string {
   try {
@@ -28,7 +29,7 @@ async function postgresVersion(url: string): Promise<string> {
 }
 
 async function sqliteLine(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'updraft-bench-env-'));
+  const dir = benchTempDir('updraft-bench-env-');
   const path = join(dir, 'probe.db');
   try {
     const store = await openStore(path);
@@ -53,6 +54,7 @@ export async function describeEnvironment(services: Services, loadAtStart: strin
     `Machine: ${cpuList.length} cores (${cpuList[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${type()} ${release()}; shared with other engineers running tests, so figures vary between runs`,
     `Node ${process.version}; better-sqlite3 ${packageVersion('better-sqlite3')}, pg ${packageVersion('pg')}, bullmq ${packageVersion('bullmq')}, ioredis ${packageVersion('ioredis')}, graphile-worker ${packageVersion('graphile-worker')}`,
   ];
+  machine.push(`Updraft homes (database, DAGs, task logs) under ${benchRoot()} (UPDRAFT_BENCH_DIR), as a default ~/updraft would be; not in ${tmpdir()}, see "Method"`);
   const durability = [await sqliteLine()];
   if ('skip' in services.postgres) {
     machine.push(`PostgreSQL: not available (${services.postgres.skip})`);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -11,6 +10,7 @@ import type { DagRun } from '../../src/core/ports/metadata-store.js';
 import type { DagProcessor } from '../../src/scheduler/dag-processor/dag-processor.js';
 import { triggerDag } from '../../src/scheduler/operations.js';
 import type { CreatedDatabase, PostgresService } from '../../test/support/services.js';
+import { benchTempDir } from '../bench-dir.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -38,7 +38,7 @@ export class UpdraftSystem {
   ) {}
 
   static async open(dialect: Dialect, options: { postgres?: PostgresService; env?: Record<string, string> } = {}): Promise<UpdraftSystem> {
-    const home = mkdtempSync(join(tmpdir(), `updraft-bench-${dialect}-`));
+    const home = benchTempDir(`updraft-bench-${dialect}-`);
     let database: CreatedDatabase | null = null;
     if (dialect === 'postgres') {
       if (options.postgres === undefined) throw new Error('Updraft on PostgreSQL needs a PostgreSQL service');

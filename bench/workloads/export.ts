@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { createS3Client } from '../../src/providers/aws/s3-client.js';
@@ -9,6 +7,7 @@ import type { CreatedDatabase } from '../../test/support/services.js';
 import { runAlternating, skippedResult, type BenchContext, type MetricDef, type Row, type Workload, type WorkloadResult } from '../harness.js';
 import { formatRatio, median } from '../report.js';
 import { psqlAwsContender, psqlCopyContender, updraftContender, type ExportSetup } from './export-contenders.js';
+import { benchTempDir } from '../bench-dir.js';
 
 const NAME = 'export';
 const TABLE = 'bench_export';
@@ -69,7 +68,7 @@ export const exportWorkload: Workload = {
     let database: CreatedDatabase | undefined;
     let s3: S3TestServer | undefined;
     let client: S3Client | undefined;
-    const tempDir = mkdtempSync(join(tmpdir(), 'updraft-bench-export-'));
+    const tempDir = benchTempDir('updraft-bench-export-');
     try {
       const began = Date.now();
       database = await pgService.createDatabase('updraft_bench_export');

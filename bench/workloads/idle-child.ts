@@ -2,8 +2,7 @@
 // (engine, DAG processor loop with its rescan, wake-file watcher), in a process of its own so its CPU
 // and RSS are the scheduler's alone. It prints one JSON line per measured window on stdout.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +12,7 @@ import { buildDagProcessor, buildEngine } from '../../src/cli/engine.js';
 import { watchWake } from '../../src/cli/wake.js';
 import { LocalExecutor } from '../../src/executors/index.js';
 import { newEncryptionKey } from '../systems/updraft.js';
+import { benchTempDir } from '../bench-dir.js';
 
 // The parent (idle.ts) reads the lines that start with this.
 const IDLE_LINE_PREFIX = 'IDLE_WINDOW ';
@@ -72,7 +72,7 @@ function procRssMb(pid: number): number {
   }
 }
 
-const home = mkdtempSync(join(tmpdir(), 'updraft-bench-idle-'));
+const home = benchTempDir('updraft-bench-idle-');
 const ctx = new CliContext({ home });
 ctx.override('logging', 'logging_level', 'warn');
 if (values['database-url'] !== undefined) {

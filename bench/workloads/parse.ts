@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CliContext } from '../../src/cli/context.js';
 import { buildDagProcessor } from '../../src/cli/engine.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { runAlternating, type BenchContext, type Contender, type MetricDef, type Workload, type WorkloadResult } from '../harness.js';
+import { benchTempDir } from '../bench-dir.js';
 
 let nonce = 0;
 
@@ -59,7 +59,7 @@ export default dag({ dagId: ${JSON.stringify(dagId)}, schedule: '@daily', startD
  * transpile cache helps). Returns seconds for processOnce().
  */
 async function parseCold(files: Record<string, string>, expectedDags: number): Promise<number> {
-  const home = mkdtempSync(join(tmpdir(), 'updraft-bench-parse-'));
+  const home = benchTempDir('updraft-bench-parse-');
   const ctx = new CliContext({ home });
   ctx.override('logging', 'logging_level', 'warn');
   try {

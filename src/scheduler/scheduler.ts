@@ -449,7 +449,7 @@ export class Scheduler {
     }
     const compiled = await this.specs.get(run.dagId, run.dagVersionHash);
     const cached = this.tiCache.has(run.dagId, run.runId);
-    let tis = await this.tiCache.load(this.store, run, false);
+    let view = await this.tiCache.load(this.store, run, false);
     let previousRun: Map<string, TaskState> | null = null;
     if (compiled.spec.tasks.some((t) => t.dependsOnPast)) {
       const previous = await this.store.getPreviousDagRun(run.dagId, run.logicalDate);
@@ -458,15 +458,16 @@ export class Scheduler {
       }
     }
     const evaluateNow = (): RunEvaluation => evaluateRun({
-      compiled, tis, now, previousRun, runStartedAt: run.startDate, dagrunTimeoutMs: compiled.spec.dagrunTimeoutMs,
+      compiled, view, now, previousRun, runStartedAt: run.startDate, dagrunTimeoutMs: compiled.spec.dagrunTimeoutMs,
     });
     let evaluation = evaluateNow();
     if (evaluation.runState !== null && cached) {
-      // The cache may lag behind the database; a run is only ended on what the database holds.
-      tis = await this.tiCache.load(this.store, run, true);
+      // The cache may lag behind the database, and an incremental evaluation does not see a task
+      // blocked by dependsOnPast: a run is only ended on a full, fresh read.
+      view = await this.tiCache.load(this.store, run, true);
       evaluation = evaluateNow();
     }
-    const byId = new Map(tis.map((t) => [t.taskId, t]));
+    const byId = view.tis;
     const { dagId, runId } = run;
     await this.store.transaction(async () => {
       const retrying = new Set(evaluation.retry);
@@ -505,6 +506,14 @@ export class Scheduler {
       const finishedRun: DagRun = { ...run, state: evaluation.runState, endDate: now };
       this.runs.delete(runKey(run.dagId, run.runId));
       this.tiCache.drop(run.dagId, run.runId);
+      if (compiled.spec.tasks.some((t) => t.dependsOnPast)) {
+        // A later run's dependsOnPast tasks may wait on this one: look at those runs in full now.
+        for (const [key, other] of this.runs) {
+          if (other.dagId !== run.dagId) continue;
+          this.tiCache.drop(other.dagId, other.runId);
+          this.dirtyRuns.add(key);
+        }
+      }
       const level = evaluation.runState === 'failed' ? 'warn' : 'info';
       this.logger[level](`run ${evaluation.runState}`, { dag: run.dagId, run: run.runId, ...(evaluation.reason === null ? {} : { reason: evaluation.reason }) });
       if (this.config.onRunFinished !== undefined) {

@@ -36,7 +36,7 @@ describe('run cache (sqlite, local executor)', () => {
       const ti = await e.store.getTaskInstance({ dagId: 'starts', runId: run.runId, taskId: 'slow' });
       return ti?.state === 'running' ? ti : null;
     }, 'the slow task to show running', 20_000, 20);
-    assert.ok(running.startDate !== null && running.pid !== null && running.hostname !== null);
+    assert.ok(running !== null && running.startDate !== null && running.pid !== null && running.hostname !== null);
     writeFileSync(release, '');
     assert.equal((await e.waitForRun('starts', run.runId)).state, 'success');
     for (const taskId of ['quick', 'slow']) {
@@ -73,7 +73,7 @@ describe('run cache (sqlite, local executor)', () => {
       const ti = await e.store.getTaskInstance({ dagId: 'cleared', runId: run.runId, taskId: 'other' });
       return ti?.state === 'success' && ti.tryNumber === 2 ? ti : null;
     }, 'the cleared task to run a second time', 20_000, 20);
-    assert.equal(again.tryNumber, 2);
+    assert.equal(again?.tryNumber, 2);
     assert.ok(!existsSync(release), 'the run was still running when the cleared task ran again');
     writeFileSync(release, '');
     assert.equal((await e.waitForRun('cleared', run.runId)).state, 'success');
