@@ -5,9 +5,10 @@ import { join } from 'node:path';
 /**
  * Where the bench puts its UPDRAFT_HOMEs and scratch files: `UPDRAFT_BENCH_DIR`, or
  * `~/.cache/updraft-bench`, next to the default UPDRAFT_HOME (`~/updraft`) on the same file system,
- * as a user's installation would be. Not the OS temp folder: on our machines /tmp creates a file or
- * a folder in about 1 ms against 0.03–0.08 ms in the home folder or /work (measured 2026-11-21), and
- * every task attempt creates its log folder and file.
+ * as a user's installation would be. Every task attempt creates its log folder and file there; on
+ * our machines' disk that costs 0.3–2 ms per attempt whichever folder it is in (measured
+ * 2026-11-21: /tmp, /root and /work alike, varying with the load; /dev/shm 0.02 ms), so the bench
+ * does not pick a faster file system than a user would have.
  */
 export function benchRoot(): string {
   const root = process.env.UPDRAFT_BENCH_DIR !== undefined && process.env.UPDRAFT_BENCH_DIR !== ''

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.js';
@@ -54,7 +54,7 @@ export async function describeEnvironment(services: Services, loadAtStart: strin
     `Machine: ${cpuList.length} cores (${cpuList[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${type()} ${release()}; shared with other engineers running tests, so figures vary between runs`,
     `Node ${process.version}; better-sqlite3 ${packageVersion('better-sqlite3')}, pg ${packageVersion('pg')}, bullmq ${packageVersion('bullmq')}, ioredis ${packageVersion('ioredis')}, graphile-worker ${packageVersion('graphile-worker')}`,
   ];
-  machine.push(`Updraft homes (database, DAGs, task logs) under ${benchRoot()} (UPDRAFT_BENCH_DIR), as a default ~/updraft would be; not in ${tmpdir()}, see "Method"`);
+  machine.push(`Updraft homes (database, DAGs, task logs) under ${benchRoot()} (UPDRAFT_BENCH_DIR), as a default ~/updraft would be`);
   const durability = [await sqliteLine()];
   if ('skip' in services.postgres) {
     machine.push(`PostgreSQL: not available (${services.postgres.skip})`);
