@@ -94,7 +94,7 @@ const of = <T extends WorkerMessage['type']>(h: Harness, type: T, attemptId?: st
   h.messages.filter((m): m is Extract<WorkerMessage, { type: T }> => m.type === type && (attemptId === undefined || (m as { attemptId?: string }).attemptId === attemptId));
 
 describe('worker-main over a real fork', () => {
-  it('says ready, runs attempts one after another: started, heartbeats, requests, finished', async () => {
+  it('says ready, runs attempts one after another: started (or its start with finished, when quick), heartbeats, requests, finished', async () => {
     const h = startWorker();
     try {
       await eventually(() => of(h, 'ready')[0], 'ready');
@@ -115,7 +115,12 @@ describe('worker-main over a real fork', () => {
       h.send({ type: 'run', attemptId: 'a2', workload: pull });
       const second = await eventually(() => of(h, 'finished', 'a2')[0], 'finished a2');
       assert.deepEqual(second.outcome, { state: 'success' });
-      assert.equal(of(h, 'started', 'a2')[0]?.pid, h.child.pid);
+      // A quick attempt reports its start with its end, not in a 'started' message of its own.
+      const reported = of(h, 'started', 'a2')[0] ?? second.started;
+      assert.equal(reported?.pid, h.child.pid);
+      assert.equal(typeof reported?.hostname, 'string');
+      assert.equal(second.started === undefined, of(h, 'started', 'a2').length === 1, 'the start is reported exactly once');
+      assert.equal(finished.started, undefined, 'the slow attempt reported its start on its own');
       const pushed = h.scheduler.xcoms.get(`${pull.runId}/pull/return_value`);
       assert.deepEqual(decodeXCom(pushed!), { at: new Date('2026-01-01T00:00:00Z') });
       h.send({ type: 'shutdown' });

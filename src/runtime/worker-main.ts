@@ -11,6 +11,8 @@ import { killDescendants } from './process-tree.js';
 import { runAttempt } from './run-attempt.js';
 
 const HOSTNAME = hostname();
+/** How long an attempt runs before the worker reports its start (see run()). */
+const STARTED_REPORT_DELAY_MS = 10;
 const HEARTBEAT_MS = positiveNumber(process.env.UPDRAFT_WORKER_HEARTBEAT_MS, 5000);
 /** After aborting for a shutdown or a lost parent, how long the task gets to stop its children. */
 const STOP_GRACE_MS = 1000;
@@ -96,8 +98,13 @@ async function run(attemptId: string, workload: Workload): Promise<void> {
   let markDone!: () => void;
   const current: Running = { attemptId, controller, pending, done: new Promise((resolve) => { markDone = resolve; }) };
   running = current;
-  // Not awaited: the channel keeps messages in order, and the attempt need not wait for the write.
-  void send({ type: 'started', attemptId, pid: process.pid, hostname: HOSTNAME });
+  // Reported once the attempt has run a little: most no-op and quick tasks end first, and their
+  // 'finished' carries the start instead (one message and one scheduler wake-up fewer each).
+  let startReported = false;
+  const startReport = setTimeout(() => {
+    startReported = true;
+    void send({ type: 'started', attemptId, pid: process.pid, hostname: HOSTNAME });
+  }, STARTED_REPORT_DELAY_MS);
   const heartbeat = setInterval(() => void send({ type: 'heartbeat', attemptId }), HEARTBEAT_MS);
   let failed: boolean;
   try {
@@ -107,9 +114,11 @@ async function run(attemptId: string, workload: Workload): Promise<void> {
     });
     failed = outcome.state === 'failed';
     clearInterval(heartbeat);
-    await send({ type: 'finished', attemptId, outcome, durationMs });
+    clearTimeout(startReport);
+    await send({ type: 'finished', attemptId, outcome, durationMs, ...(startReported ? {} : { started: { pid: process.pid, hostname: HOSTNAME } }) });
   } finally {
     clearInterval(heartbeat);
+    clearTimeout(startReport);
     for (const { reject } of pending.values()) reject(new UpdraftError('UPDRAFT_ERR_SHUTDOWN', 'the attempt is over'));
     pending.clear();
     running = null;

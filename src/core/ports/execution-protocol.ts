@@ -80,7 +80,11 @@ export type WorkerMessage =
   | { type: 'started'; attemptId: string; pid: number; hostname: string }
   | { type: 'heartbeat'; attemptId: string }
   | { type: 'request'; attemptId: string; requestId: number; request: ExecutionRequest }
-  | { type: 'finished'; attemptId: string; outcome: TerminalOutcome; durationMs: number };
+  /**
+   * `started` is set when the attempt ended before its 'started' report was due (a worker reports
+   * a start only once an attempt has run for a few milliseconds): the executor records both.
+   */
+  | { type: 'finished'; attemptId: string; outcome: TerminalOutcome; durationMs: number; started?: { pid: number; hostname: string } };
 
 /** Messages from the executor to a task process. */
 export type ExecutorMessage =

@@ -283,9 +283,8 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  private onStarted(attempt: Attempt, message: Extract<WorkerMessage, { type: 'started' }>): void {
+  private onStarted(attempt: Attempt, message: Extract<WorkerMessage, { type: 'started' }>, at = new Date()): void {
     if (attempt.startedAt !== null || attempt.verdict !== null) return;
-    const at = new Date();
     attempt.startedAt = at;
     attempt.pid = message.pid;
     attempt.hostname = message.hostname;
@@ -322,6 +321,10 @@ export class LocalExecutor implements Executor {
     const outcome = isTerminalOutcome(message.outcome)
       ? message.outcome
       : executorFailure('UPDRAFT_ERR_INTERNAL', `worker process ${worker.proc.pid} reported a malformed outcome for ${describeAttempt(attempt.workload)}: ${JSON.stringify(message.outcome)}`, true);
+    // A quick attempt's start comes with its end: record it first, as if it had been reported.
+    if (attempt.startedAt === null && message.started !== undefined) {
+      this.onStarted(attempt, { type: 'started', attemptId: attempt.attemptId, ...message.started }, new Date(Date.now() - Math.max(0, message.durationMs)));
+    }
     worker.attempt = null;
     worker.attemptsRun++;
     this.complete(attempt, outcome);

@@ -41,13 +41,17 @@ export async function claimScheduledTaskInstances(db: SqlDb, options: ClaimOptio
       if (dagIds !== undefined) conditions.push(sql`ti.dag_id ${inList(dagIds)}`);
       if (exhausted.size > 0) conditions.push(sql`ti.pool ${notInList([...exhausted])}`);
       if (after !== undefined) {
-        conditions.push(sql`(-ti.priority_weight, r.logical_date, ti.task_id, ti.dag_id, ti.run_id)
-          > (${-Number(after.priority_weight)}, ${after.logical_date}, ${after.task_id}, ${after.dag_id}, ${after.run_id})`);
+        conditions.push(sql`(-ti.priority_weight, ti.run_logical_date, ti.task_id, ti.dag_id, ti.run_id)
+          > (${-Number(after.priority_weight)}, ${after.run_logical_date}, ${after.task_id}, ${after.dag_id}, ${after.run_id})`);
       }
-      const page = await db.all(sql`SELECT ti.dag_id, ti.run_id, ti.task_id, ti.pool, ti.pool_slots, ti.priority_weight, r.logical_date
-        FROM task_instances ti JOIN dag_runs r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-        WHERE ${join(conditions, ' AND ')}
-        ORDER BY ti.priority_weight DESC, r.logical_date, ti.task_id, ti.dag_id, ti.run_id
+      // run_logical_date is the run's logical date, copied onto the row: the order below is the
+      // order of idx_task_instances_claim, so a claim reads about `want` rows, not every scheduled
+      // one. CROSS JOIN keeps SQLite's planner on that index (it would otherwise start from the
+      // running runs and sort all their task instances); PostgreSQL plans it as the inner join it is.
+      const page = await db.all(sql`SELECT ti.dag_id, ti.run_id, ti.task_id, ti.pool, ti.pool_slots, ti.priority_weight, ti.run_logical_date
+        FROM task_instances ti CROSS JOIN dag_runs r
+        WHERE r.dag_id = ti.dag_id AND r.run_id = ti.run_id AND ${join(conditions, ' AND ')}
+        ORDER BY ti.priority_weight DESC, ti.run_logical_date, ti.task_id, ti.dag_id, ti.run_id
         LIMIT ${want}${db.forUpdateSkipLocked('ti')}`);
       const chosen: Row[] = [];
       for (const row of page) {
@@ -65,12 +69,22 @@ export async function claimScheduledTaskInstances(db: SqlDb, options: ClaimOptio
         chosen.push(row);
       }
       if (chosen.length > 0) {
-        const keys = chosen.map((r) => sql`(${r.dag_id}, ${r.run_id}, ${r.task_id})`);
-        const updated = await db.all(sql`UPDATE task_instances SET state = 'queued', queued_at = ${options.now}, claimed_by = ${options.schedulerId}
-          WHERE state = 'scheduled' AND (dag_id, run_id, task_id) IN (VALUES ${join(keys)})
-          RETURNING ${TI_COLUMNS}`);
-        for (const row of chosen) order.push(keyOf(row.dag_id, row.run_id, row.task_id));
-        for (const row of updated) claimed.set(keyOf(row.dag_id, row.run_id, row.task_id), taskInstanceFromRow(row));
+        // One UPDATE per run, on the primary key: a row-value IN (VALUES …) made SQLite walk every
+        // scheduled row of every run to find a handful.
+        const byRun = new Map<string, { dagId: unknown; runId: unknown; taskIds: unknown[] }>();
+        for (const row of chosen) {
+          const runKey = keyOf(row.dag_id, row.run_id, '');
+          const group = byRun.get(runKey) ?? { dagId: row.dag_id, runId: row.run_id, taskIds: [] };
+          group.taskIds.push(row.task_id);
+          byRun.set(runKey, group);
+          order.push(keyOf(row.dag_id, row.run_id, row.task_id));
+        }
+        for (const { dagId, runId, taskIds } of byRun.values()) {
+          const updated = await db.all(sql`UPDATE task_instances SET state = 'queued', queued_at = ${options.now}, claimed_by = ${options.schedulerId}
+            WHERE dag_id = ${dagId} AND run_id = ${runId} AND task_id ${inList(taskIds)} AND state = 'scheduled'
+            RETURNING ${TI_COLUMNS}`);
+          for (const row of updated) claimed.set(keyOf(row.dag_id, row.run_id, row.task_id), taskInstanceFromRow(row));
+        }
       }
       if (page.length < want) break;
       after = page[page.length - 1];

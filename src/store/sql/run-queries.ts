@@ -15,12 +15,17 @@ export function where(conditions: readonly Sql[]): Sql {
   return conditions.length === 0 ? EMPTY : sql` WHERE ${join(conditions, ' AND ')}`;
 }
 
-export async function insertTaskInstances(db: SqlDb, input: { dagId: string; runId: string; tasks: readonly NewTaskInstance[]; ignoreExisting: boolean }): Promise<void> {
-  const { dagId, runId, tasks, ignoreExisting } = input;
+/**
+ * Inserts task instances in state none. Each row carries its run's logical date
+ * (run_logical_date), so claims can walk an index in their order instead of sorting every
+ * scheduled row (migration 0002).
+ */
+export async function insertTaskInstances(db: SqlDb, input: { dagId: string; runId: string; logicalDate: Date | null; tasks: readonly NewTaskInstance[]; ignoreExisting: boolean }): Promise<void> {
+  const { dagId, runId, logicalDate, tasks, ignoreExisting } = input;
   for (let i = 0; i < tasks.length; i += INSERT_CHUNK) {
     const values = tasks.slice(i, i + INSERT_CHUNK).map((t) =>
-      sql`(${dagId}, ${runId}, ${t.taskId}, 'none', 0, ${t.maxTries}, ${t.pool}, ${t.poolSlots}, ${t.priorityWeight}, ${t.queue})`);
-    await db.run(sql`INSERT INTO task_instances (dag_id, run_id, task_id, state, try_number, max_tries, pool, pool_slots, priority_weight, queue)
+      sql`(${dagId}, ${runId}, ${t.taskId}, 'none', 0, ${t.maxTries}, ${t.pool}, ${t.poolSlots}, ${t.priorityWeight}, ${t.queue}, ${logicalDate})`);
+    await db.run(sql`INSERT INTO task_instances (dag_id, run_id, task_id, state, try_number, max_tries, pool, pool_slots, priority_weight, queue, run_logical_date)
       VALUES ${join(values)}${ignoreExisting ? raw(' ON CONFLICT DO NOTHING') : EMPTY}`);
   }
 }
@@ -49,7 +54,7 @@ export async function createDagRun(db: SqlDb, run: NewDagRun): Promise<DagRun> {
           `DAG ${run.dagId} already has a run for logical date ${run.logicalDate.toISOString()}; choose another logical date or clear the existing run`,
           { details: { dagId: run.dagId, logicalDate: run.logicalDate.toISOString() } });
     }
-    await insertTaskInstances(db, { dagId: run.dagId, runId: run.runId, tasks: run.tasks, ignoreExisting: false });
+    await insertTaskInstances(db, { dagId: run.dagId, runId: run.runId, logicalDate: run.logicalDate, tasks: run.tasks, ignoreExisting: false });
     return dagRunFromRow(row);
   });
 }

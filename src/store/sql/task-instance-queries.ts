@@ -2,7 +2,7 @@ import type {
   NewTaskInstance, PoolUsage, TaskAttempt, TaskInstance, TaskInstanceFilter, TaskInstanceKey, TaskInstancePatch,
 } from '../../core/ports/metadata-store.js';
 import type { TaskState } from '../../core/states.js';
-import { attemptFromRow, taskInstanceFromRow } from './rows.js';
+import { attemptFromRow, taskInstanceFromRow, toDate } from './rows.js';
 import { insertTaskInstances, where } from './run-queries.js';
 import type { SqlDb } from './sql-db.js';
 import { inList, join, raw, sql, type Sql } from './sql.js';
@@ -62,7 +62,11 @@ export async function listTaskInstances(db: SqlDb, filter: TaskInstanceFilter): 
 }
 
 export async function ensureTaskInstances(db: SqlDb, run: { dagId: string; runId: string }, tasks: NewTaskInstance[]): Promise<void> {
-  await db.atomic(() => insertTaskInstances(db, { dagId: run.dagId, runId: run.runId, tasks, ignoreExisting: true }));
+  await db.atomic(async () => {
+    const row = await db.get(sql`SELECT logical_date FROM dag_runs WHERE dag_id = ${run.dagId} AND run_id = ${run.runId}`);
+    const logicalDate = row === undefined ? null : toDate(row.logical_date);
+    await insertTaskInstances(db, { dagId: run.dagId, runId: run.runId, logicalDate, tasks, ignoreExisting: true });
+  });
 }
 
 /** A patch and the states it may be applied from (any state when fromStates is omitted). */
