@@ -10,8 +10,10 @@ const hashes = new WeakMap<Dag, Map<string, string>>();
  * with (the task runs the code on disk, as Airflow does); null when they match or the hash cannot
  * be computed.
  */
-export async function checkDagVersion(dag: Dag, workload: Workload): Promise<string | null> {
+export async function checkDagVersion(dag: Dag, workload: Workload, fileMtimeMs: number): Promise<string | null> {
   if (workload.dagVersionHash === '') return null;
+  // Parsed into this run's version and untouched since: nothing to compare (see Workload.dagFileParsedAt).
+  if (workload.dagFileParsedAt !== undefined && fileMtimeMs <= Date.parse(workload.dagFileParsedAt)) return null;
   let byFile = hashes.get(dag);
   if (byFile === undefined) {
     byFile = new Map();

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -293,6 +293,15 @@ describe('runAttempt', () => {
     const changed = await run('ret', { runId: 'v2', dagVersionHash: 'f'.repeat(64) });
     assert.deepEqual(changed.outcome, { state: 'success' });
     assert.match(changed.log, /WARN {2}\[updraft\] The DAG file changed since this run was created \(DAG version ffffffffffff then, [0-9a-f]{12} now\)/);
+  });
+
+  it('trusts the scheduler\'s word that the file was parsed into this version, unless the file changed after that parse', async () => {
+    const mtime = statSync(file).mtimeMs;
+    // The hash is wrong on purpose: with the file untouched since the parse, it is not recomputed.
+    const trusted = await run('ret', { runId: 'v3', dagVersionHash: 'e'.repeat(64), dagFileParsedAt: new Date(mtime + 1000).toISOString() });
+    assert.equal(trusted.log.includes('DAG file changed'), false);
+    const modified = await run('ret', { runId: 'v4', dagVersionHash: 'e'.repeat(64), dagFileParsedAt: new Date(mtime - 1000).toISOString() });
+    assert.match(modified.log, /The DAG file changed since this run was created \(DAG version eeeeeeeeeeee then/);
   });
 
   it('an unwritable log path fails the attempt without throwing', async () => {

@@ -101,6 +101,7 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
 
   // 1. The DAG. Import errors may be fixed by the next deployment: retryable.
   let dag: Dag;
+  let fileMtimeMs = Infinity;
   try {
     let info: Stats;
     try {
@@ -117,10 +118,11 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
         { details: { dagId: workload.dagId, file: workload.fileloc } }), false, 'The DAG is gone');
     }
     dag = found;
+    fileMtimeMs = info.mtimeMs;
   } catch (error) {
     return failed(error, true, 'The DAG file could not be imported');
   }
-  const versionWarning = await checkDagVersion(dag, workload);
+  const versionWarning = await checkDagVersion(dag, workload, fileMtimeMs);
   if (versionWarning !== null) log('warn', versionWarning);
 
   // 2. The task: a task removed from the DAG will not come back by retrying.

@@ -581,7 +581,10 @@ export class Scheduler {
 
   private submit(ti: TaskInstance, run: DagRun, compiled: CompiledSpec): void {
     const attemptId = `${ti.dagId}/${ti.runId}/${ti.taskId}/${ti.tryNumber}/${++this.attemptCounter}`;
-    const workload = buildWorkload(ti, { run, compiled, baseLogFolder: this.config.baseLogFolder, smtp: this.config.smtp, remoteLog: this.config.remoteLog });
+    const dag = this.dags.get(ti.dagId);
+    const workload = buildWorkload(ti, {
+      run, compiled, baseLogFolder: this.config.baseLogFolder, smtp: this.config.smtp, remoteLog: this.config.remoteLog, ...(dag === undefined ? {} : { dag }),
+    });
     const isReschedule = workload.isReschedule;
     this.afterCommit.push(() => {
       this.inflight.set(attemptId, {

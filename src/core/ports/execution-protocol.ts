@@ -28,6 +28,14 @@ export interface Workload {
   firstAttemptAt: string | null;
   /** Whether this attempt is a rerun of a rescheduled sensor (not a new try). */
   isReschedule: boolean;
+  /**
+   * When the DAG processor last parsed `fileloc`, set only when that parse produced the version
+   * this run executes. A file not modified since cannot define another version, so the runtime
+   * skips re-serializing and hashing the DAG to compare versions (for a 10,000-task DAG that cost
+   * each worker process a second of CPU). A change in a helper module the file imports is then
+   * noticed once the DAG processor has parsed it again.
+   */
+  dagFileParsedAt?: string;
   /** Previous successful run's logical date etc. for templates (prev_ds). */
   prevLogicalDate: string | null;
   /** [smtp] settings of the scheduler's config, for EmailOperator defaults and failure/retry emails (absent: worker env, then defaults). */
