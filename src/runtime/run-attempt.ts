@@ -101,7 +101,7 @@ async function attempt(workload: Workload, channel: AttemptChannel, context: { o
 
   // 1. The DAG. Import errors may be fixed by the next deployment: retryable.
   let dag: Dag;
-  let fileMtimeMs = Infinity;
+  let fileMtimeMs: number;
   try {
     let info: Stats;
     try {

@@ -100,7 +100,8 @@ export async function applyAttemptResult(input: ApplyResultInput): Promise<TaskI
     ...(input.inflight?.isReschedule === true ? {} : { startDate: started }),
     firstAttemptAt: input.inflight?.firstAttemptAt ?? started, lastHeartbeatAt: started,
   } : {};
-  return store.transaction(async () => {
+  // Joins the scheduler's pass transaction when there is one (a failure fails the whole pass).
+  return store.atomic(async () => {
     const current = extraTries > 0 ? await store.getTaskInstance(key) : null;
     const patch = {
       state, endDate: state === 'up_for_reschedule' ? null : result.endedAt, durationMs, nextAttemptAt, error, claimedBy: null, ...startPatch,

@@ -469,7 +469,8 @@ export class Scheduler {
     }
     const byId = view.tis;
     const { dagId, runId } = run;
-    await this.store.transaction(async () => {
+    // Part of the pass's transaction: a failure here fails the whole pass, which is retried.
+    await this.store.atomic(async () => {
       const retrying = new Set(evaluation.retry);
       for (const taskId of [...evaluation.schedule, ...evaluation.retry]) {
         const ti = byId.get(taskId)!;

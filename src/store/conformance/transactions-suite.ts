@@ -53,6 +53,24 @@ export function transactionTests(makeStore: MakeStore): void {
     assert.equal(await store.getVariable('nested_committed'), null, 'nested writes commit only with the outer transaction');
   }));
 
+  it('atomic commits or rolls back on its own, and inside a transaction joins it: its writes go with the outer one', () => withStore(makeStore, async (store) => {
+    assert.equal(await store.atomic(async () => { await store.setVariable(variable('alone')); return 7; }), 7);
+    await assert.rejects(store.atomic(async () => {
+      await store.setVariable(variable('alone_failed'));
+      throw new Error('alone');
+    }));
+    assert.deepEqual(await keys(store), ['alone']);
+    await assert.rejects(store.transaction(async () => {
+      await store.atomic(async () => store.setVariable(variable('joined')));
+      throw new Error('outer');
+    }));
+    assert.equal(await store.getVariable('joined'), null, 'an atomic block inside a transaction commits only with it');
+    await store.transaction(async () => {
+      await store.atomic(async () => store.setVariable(variable('joined_ok')));
+    });
+    assert.deepEqual(await keys(store), ['alone', 'joined_ok']);
+  }));
+
   it('a RUN_EXISTS inside a transaction can be caught and the transaction goes on', () => withStore(makeStore, async (store) => {
     await seedDag(store, 'etl');
     await seedRun(store, { dagId: 'etl', runId: 'r1', logicalDate: day(0) });

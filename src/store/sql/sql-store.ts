@@ -32,6 +32,7 @@ export class SqlStore implements MetadataStore {
   reset(): Promise<void> { return migrator.reset(this.db, this.label); }
   close(): Promise<void> { return this.db.close(); }
   transaction<T>(fn: () => Promise<T>): Promise<T> { return this.db.transaction(fn); }
+  atomic<T>(fn: () => Promise<T>): Promise<T> { return this.db.atomic(fn); }
 
   upsertDag(input: dags.UpsertDagInput): Promise<{ created: boolean; versionChanged: boolean }> { return dags.upsertDag(this.db, input); }
   getDag(dagId: string): Promise<DagRecord | null> { return dags.getDag(this.db, dagId); }
