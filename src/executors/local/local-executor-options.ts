@@ -15,7 +15,7 @@ export interface LocalExecutorOptions {
   heartbeatTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL. Default 5000. */
   killGraceMs?: number;
-  /** A worker is replaced after this many attempts (bounds leaks in user code). Default 1000: forking and loading a worker costs about a second of CPU, so at 100 recycling took most of a no-op fan-out's CPU. */
+  /** A worker is replaced after this many attempts (bounds leaks in user code). Default 1000: forking and loading a worker costs over half a second of CPU, so at 100 recycling took most of a no-op fan-out's CPU. */
   maxAttemptsPerWorker?: number;
   /** Workers forked by start(), so the first tasks do not wait for a process to boot. Default min(2, parallelism). */
   warmWorkers?: number;
