@@ -45,6 +45,16 @@ export async function getTaskInstance(db: SqlDb, key: TaskInstanceKey): Promise<
   return row === undefined ? null : taskInstanceFromRow(row);
 }
 
+/**
+ * The predicate of the partial index idx_task_instances_active, written out as in the index:
+ * SQLite uses a partial index only for the same terms with literal values, never bound parameters.
+ */
+const ACTIVE_STATES = raw("state IN ('queued', 'running')");
+
+function isActivePair(states: readonly TaskState[]): boolean {
+  return states.length === 2 && states.includes('queued') && states.includes('running');
+}
+
 export async function listTaskInstances(db: SqlDb, filter: TaskInstanceFilter): Promise<TaskInstance[]> {
   const conditions: Sql[] = [];
   if (filter.dagId !== undefined) conditions.push(sql`dag_id = ${filter.dagId}`);
@@ -55,7 +65,7 @@ export async function listTaskInstances(db: SqlDb, filter: TaskInstanceFilter): 
   }
   if (filter.states !== undefined) {
     if (filter.states.length === 0) return [];
-    conditions.push(sql`state ${inList(filter.states)}`);
+    conditions.push(isActivePair(filter.states) ? ACTIVE_STATES : sql`state ${inList(filter.states)}`);
   }
   const rows = await db.all(sql`SELECT ${TI_COLUMNS} FROM task_instances${where(conditions)} ORDER BY dag_id, run_id, task_id`);
   return rows.map(taskInstanceFromRow);
