@@ -451,7 +451,7 @@ export class Scheduler {
     const cached = this.tiCache.has(run.dagId, run.runId);
     let view = await this.tiCache.load(this.store, run, false);
     let previousRun: Map<string, TaskState> | null = null;
-    if (compiled.spec.tasks.some((t) => t.dependsOnPast)) {
+    if (compiled.dependsOnPast) {
       const previous = await this.store.getPreviousDagRun(run.dagId, run.logicalDate);
       if (previous !== null) {
         previousRun = new Map((await this.store.listTaskInstances({ dagId: run.dagId, runId: previous.runId })).map((t) => [t.taskId, t.state]));
@@ -507,7 +507,7 @@ export class Scheduler {
       const finishedRun: DagRun = { ...run, state: evaluation.runState, endDate: now };
       this.runs.delete(runKey(run.dagId, run.runId));
       this.tiCache.drop(run.dagId, run.runId);
-      if (compiled.spec.tasks.some((t) => t.dependsOnPast)) {
+      if (compiled.dependsOnPast) {
         // A later run's dependsOnPast tasks may wait on this one: look at those runs in full now.
         for (const [key, other] of this.runs) {
           if (other.dagId !== run.dagId) continue;

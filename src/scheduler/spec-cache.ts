@@ -8,11 +8,16 @@ export interface CompiledSpec {
   hash: string;
   tasks: ReadonlyMap<string, TaskSpec>;
   leaves: readonly string[];
+  /** Whether any task has dependsOnPast (then evaluations read the previous run). */
+  dependsOnPast: boolean;
 }
 
 export function compileSpec(spec: DagSpec, hash: string): CompiledSpec {
   const tasks = new Map(spec.tasks.map((t) => [t.taskId, t]));
-  return { spec, hash, tasks, leaves: spec.tasks.filter((t) => t.downstream.length === 0).map((t) => t.taskId) };
+  return {
+    spec, hash, tasks, leaves: spec.tasks.filter((t) => t.downstream.length === 0).map((t) => t.taskId),
+    dependsOnPast: spec.tasks.some((t) => t.dependsOnPast),
+  };
 }
 
 /** Versions are immutable, so a version read once is cached for the life of the process. */

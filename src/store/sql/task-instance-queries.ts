@@ -46,8 +46,9 @@ export async function getTaskInstance(db: SqlDb, key: TaskInstanceKey): Promise<
 }
 
 /**
- * The predicate of the partial index idx_task_instances_active, written out as in the index:
- * SQLite uses a partial index only for the same terms with literal values, never bound parameters.
+ * The predicate of the partial index idx_task_instances_active, written out as in the index (for
+ * every query of queued and running rows): SQLite uses a partial index only for the same terms with
+ * literal values, never bound parameters.
  */
 const ACTIVE_STATES = raw("state IN ('queued', 'running')");
 
@@ -109,13 +110,13 @@ export async function updateTaskInstances(db: SqlDb, target: { dagId: string; ru
 
 export async function poolUsage(db: SqlDb): Promise<PoolUsage> {
   const rows = await db.all(sql`SELECT pool, sum(pool_slots) AS used FROM task_instances
-    WHERE state IN ('queued', 'running') GROUP BY pool`);
+    WHERE ${ACTIVE_STATES} GROUP BY pool`);
   return new Map(rows.map((r) => [String(r.pool), Number(r.used)]));
 }
 
 export async function activeTaskCounts(db: SqlDb): Promise<Map<string, number>> {
   const rows = await db.all(sql`SELECT dag_id, count(*) AS n FROM task_instances
-    WHERE state IN ('queued', 'running') GROUP BY dag_id`);
+    WHERE ${ACTIVE_STATES} GROUP BY dag_id`);
   return new Map(rows.map((r) => [String(r.dag_id), Number(r.n)]));
 }
 
