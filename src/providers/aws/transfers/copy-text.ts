@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { UpdraftError } from '../../../common/errors.js';
 
 /**
  * Cuts COPY … TO STDOUT text output at row ends: rows() gets whole rows only, each ending with its
@@ -32,7 +33,7 @@ abstract class WholeRows extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.#rest !== null && this.#rest.length > 0) {
-      callback(new Error(`COPY output ended in the middle of a row (${this.#rest.length} bytes without a newline)`));
+      callback(new UpdraftError('UPDRAFT_ERR_SQL', `COPY output ended in the middle of a row (${this.#rest.length} bytes without a newline)`));
       return;
     }
     callback();
@@ -70,7 +71,7 @@ export class CopyTextParser extends WholeRows {
         let stop = lineEnd;
         if (c < width - 1) {
           stop = text.indexOf('\t', pos);
-          if (stop === -1 || stop > lineEnd) throw new Error(`COPY output row has ${c + 1} fields, expected ${width}`);
+          if (stop === -1 || stop > lineEnd) throw copyFieldCountError(c + 1, width);
         }
         const value = text.slice(pos, stop);
         cells.push(value === '\\N' ? null : value.includes('\\') ? unescapeCopyText(value) : value);
@@ -80,6 +81,11 @@ export class CopyTextParser extends WholeRows {
     }
     return { cells, rows, width };
   }
+}
+
+/** A COPY row with fewer fields than the query's columns: the stream is not what PostgreSQL sends. */
+export function copyFieldCountError(found: number, width: number): UpdraftError {
+  return new UpdraftError('UPDRAFT_ERR_SQL', `COPY output row has ${found} fields, expected ${width}`, { details: { found, expected: width } });
 }
 
 /** Rows of one batch, row-major in one flat array: cell (r, c) is cells[r * width + c]. */

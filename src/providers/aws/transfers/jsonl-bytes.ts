@@ -1,5 +1,6 @@
 import type { ColumnKind, ExportColumn } from './column-kinds.js';
 import type { EncodeOptions } from './row-encoders.js';
+import { copyFieldCountError } from './copy-text.js';
 
 /**
  * JSON lines straight from COPY's text bytes, without decoding to strings and re-encoding: most
@@ -76,7 +77,7 @@ export class JsonLinesByteEncoder {
         let stop = lineEnd;
         if (c < width - 1) {
           stop = input.indexOf(TAB, pos);
-          if (stop === -1 || stop > lineEnd) throw new Error(`COPY output row has ${c + 1} fields, expected ${width}`);
+          if (stop === -1 || stop > lineEnd) throw copyFieldCountError(c + 1, width);
         }
         this.#starts[c] = pos;
         this.#ends[c] = stop;
